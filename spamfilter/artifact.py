@@ -1,0 +1,167 @@
+"""Saving and loading a model directory: ``model.joblib`` + ``meta.json``.
+
+Unpickling runs code, so loading first validates ``meta.json`` (schema, labels) and
+the sha256 of ``model.joblib`` it records, and refuses anything that does not match.
+Files are written through temporary files, fsynced and renamed, so an interrupted save
+never leaves a model that loads with the wrong content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import signal
+import tempfile
+import warnings
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from . import __version__
+from .errors import ArtifactError
+from .labels import LABELS
+from .model import SpamClassifier
+
+SCHEMA_VERSION = 1
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+_REPO_DEFAULT = Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def default_model_dir() -> Path:
+    """The shipped model: installed as package data, or ``models/default`` in a checkout."""
+    try:
+        installed = Path(str(resources.files("spamfilter.default_model")))
+        if (installed / META_FILE).exists():
+            return installed
+    except ModuleNotFoundError:
+        pass
+    return _REPO_DEFAULT
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _interrupts_deferred():
+    """Hold Ctrl-C while two renames publish a model, so they happen together."""
+    pending: list[Any] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *args: pending.append(args))
+    except ValueError:  # not the main thread: signals cannot be caught here anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending:
+            raise KeyboardInterrupt
+
+
+def _write_temporary(directory: Path, name: str, write) -> Path:
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        with open(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return Path(temporary)
+
+
+def save_model(model: SpamClassifier, directory: str | Path, training: dict | None = None,
+               metrics: dict | None = None, name: str | None = None) -> dict:
+    """Write ``model`` to ``directory`` with its metadata; returns the metadata written."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    model_tmp = _write_temporary(directory, MODEL_FILE, lambda h: joblib.dump(model, h, compress=3))
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "name": name or directory.name,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"spamfilter": __version__, "scikit-learn": sklearn.__version__,
+                     "python": platform.python_version()},
+        "labels": list(LABELS),
+        "threshold": float(model.threshold_),
+        "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "training": training or {},
+        "metrics": metrics or {},
+        "model_sha256": sha256_of(model_tmp),
+    }
+    text = json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        meta_tmp = _write_temporary(directory, META_FILE, lambda h: h.write(text))
+    except BaseException:
+        os.unlink(model_tmp)
+        raise
+    with _interrupts_deferred():
+        os.replace(model_tmp, directory / MODEL_FILE)
+        os.replace(meta_tmp, directory / META_FILE)
+    return meta
+
+
+def read_meta(directory: str | Path) -> dict:
+    """The validated ``meta.json`` of a model directory."""
+    directory = Path(directory)
+    meta_path = directory / META_FILE
+    if not directory.is_dir():
+        raise ArtifactError(f"{directory}: no such model directory (train one with 'spamfilter train')")
+    if not meta_path.is_file():
+        raise ArtifactError(f"{directory}: not a spamfilter model directory (no {META_FILE})")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ArtifactError(f"{meta_path}: unreadable metadata ({error})") from None
+    if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
+        found = meta.get("schema_version") if isinstance(meta, dict) else None
+        raise ArtifactError(
+            f"{meta_path}: schema version {found!r}, this spamfilter reads {SCHEMA_VERSION}; "
+            "retrain the model with this version"
+        )
+    if meta.get("labels") != list(LABELS) or not isinstance(meta.get("model_sha256"), str):
+        raise ArtifactError(f"{meta_path}: missing or foreign labels/checksum; not a spamfilter model")
+    return meta
+
+
+def load_model(directory: str | Path | None = None) -> SpamClassifier:
+    """Load a model directory (the shipped default when None), verifying it before unpickling.
+
+    The metadata is attached as ``model.metadata_``.
+    """
+    directory = Path(directory) if directory is not None else default_model_dir()
+    meta = read_meta(directory)
+    model_path = directory / MODEL_FILE
+    if not model_path.is_file():
+        raise ArtifactError(f"{directory}: {MODEL_FILE} is missing")
+    if sha256_of(model_path) != meta["model_sha256"]:
+        raise ArtifactError(
+            f"{model_path}: checksum does not match {META_FILE}; the file was modified or "
+            "only partly written. Refusing to unpickle it (pickles can run code); retrain or re-copy the model"
+        )
+    trained_with = meta.get("versions", {}).get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        warnings.warn(
+            f"model trained with scikit-learn {trained_with}, running {sklearn.__version__}; "
+            "scores may differ slightly; retrain with 'spamfilter train' to remove this warning",
+            stacklevel=2,
+        )
+    model = joblib.load(model_path)
+    if not isinstance(model, SpamClassifier):
+        raise ArtifactError(f"{model_path}: holds a {type(model).__name__}, not a SpamClassifier")
+    model.metadata_ = meta
+    return model

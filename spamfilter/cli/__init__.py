@@ -1,0 +1,14 @@
+"""The ``spamfilter`` command line: parse options, call the library, print, set the exit code.
+
+Each module registers its commands on the shared typer ``app``.
+"""
+
+from . import core  # noqa: F401  (registers train, evaluate, predict)
+from .app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,87 @@
+"""The typer app and the options, error handling and output helpers its commands share."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..io import INPUT_FORMATS
+
+app = typer.Typer(
+    help="Label paragraphs of scraped text as editorial content or spam (boilerplate, promotion).",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+
+
+class Split(str, Enum):
+    blank = "blank"
+    lines = "lines"
+
+
+InputFormat = Enum("InputFormat", {name: name for name in INPUT_FORMATS}, type=str)
+
+ModelOption = Annotated[Optional[Path], typer.Option(
+    "--model", "-m", help="Model directory (default: the shipped model).", show_default=False)]
+SplitOption = Annotated[Split, typer.Option(
+    help="Paragraph split for plain text: 'blank' = on blank lines, 'lines' = on every line.")]
+FormatOption = Annotated[InputFormat, typer.Option(
+    "--input-format", help="Input format; 'auto' goes by the file extension.")]
+TextColumn = Annotated[str, typer.Option(help="Text column of paragraph tables.")]
+LabelColumn = Annotated[str, typer.Option(help="Label column of paragraph tables.")]
+DocColumn = Annotated[str, typer.Option(help="Document id column of paragraph tables.")]
+PositionColumn = Annotated[str, typer.Option(help="Paragraph position column of paragraph tables.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+
+def fail(error: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(error)
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(1)
+
+
+def report_progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _warn_on_stderr(message, category, filename, lineno, file=None, line=None):
+    typer.echo(f"warning: {message}", err=True)
+
+
+warnings.showwarning = _warn_on_stderr
+
+
+def metrics_table(report: dict) -> str:
+    """A short plain-text summary of an evaluation report."""
+    overall = report.get("overall")
+    if not overall:
+        return f"metrics: {report.get('on', 'none')}"
+    lines = [f"threshold {report['threshold']:.3f}, {overall['paragraphs']:,} labeled paragraphs"
+             + (f" ({report['on']})" if "on" in report else "")]
+    lines.append(f"{'':22}{'precision':>10}{'recall':>10}{'f1':>10}")
+    for weighting in ("paragraph", "words"):
+        for label in ("content", "spam"):
+            m = overall[weighting][label]
+            lines.append(f"{label + ' / ' + weighting:22}{m['precision']:10.3f}{m['recall']:10.3f}{m['f1']:10.3f}")
+    lines.append(f"editorial words removed: {overall['words']['content_removed']:.1%}; "
+                 f"PR-AUC spam {overall['pr_auc']['spam'] or float('nan'):.3f}")
+    c = overall["confusion"]
+    lines.append(f"confusion: content kept {c['content_kept']:,} removed {c['content_removed']:,}; "
+                 f"spam kept {c['spam_kept']:,} removed {c['spam_removed']:,}")
+    for column in ("source", "kind"):
+        groups = report.get(f"by_{column}")
+        if not groups:
+            continue
+        lines.append(f"by {column}:")
+        for value, m in groups.items():
+            if "flagged_spam" in m:
+                lines.append(f"  {value:30} {m['paragraphs']:>8,} paragraphs, {m['flagged_spam']:.1%} flagged spam")
+            else:
+                lines.append(f"  {value:30} content F1 {m['paragraph']['content']['f1']:.3f} "
+                             f"(words {m['words']['content']['f1']:.3f})")
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""``train``, ``evaluate`` and ``predict``: one thin function per command over the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+
+from .. import artifact, training
+from ..errors import SpamfilterError
+from ..io import STDIN, ColumnNames, atomic_output, iter_documents, output_format, write_jsonl
+from ..prediction import predict_rows
+from .app import (
+    DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
+    SplitOption, TextColumn, fail, metrics_table, report_progress, app,
+)
+
+
+@app.command()
+def train(
+    data: Annotated[list[str], typer.Argument(help="Labeled corpora: document JSONL or paragraph tables (.gz ok).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    dev: Annotated[Optional[list[str]], typer.Option(help="Labeled data to choose the threshold on (default: 10% of the training documents).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; training is deterministic for a seed.")] = 0,
+    min_precision: Annotated[Optional[float], typer.Option(
+        min=0.0, max=1.0, help="Pick the lowest threshold whose spam precision is at least this.")] = None,
+    split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
+    text_column: TextColumn = "text", label_column: LabelColumn = "label",
+    doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
+    debug: DebugOption = False,
+) -> None:
+    """Train a model on labeled paragraphs and save it with its metadata."""
+    columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
+    try:
+        result = training.train(data, output, dev, seed, min_precision, split.value, input_format.value,
+                                columns, progress=report_progress)
+    except SpamfilterError as error:
+        fail(error, debug)
+    typer.echo(metrics_table(result.metrics))
+    typer.echo(f"model written to {output}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[list[str], typer.Argument(help="Labeled corpora to evaluate on.")],
+    model: ModelOption = None,
+    json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the full metrics as JSON.")] = None,
+    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
+    text_column: TextColumn = "text", label_column: LabelColumn = "label",
+    doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
+    debug: DebugOption = False,
+) -> None:
+    """Precision, recall and F1 of both classes (per paragraph and by words), PR-AUC,
+    confusion matrix, and the same by source and kind."""
+    columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
+    try:
+        loaded = artifact.load_model(model)
+        report = training.evaluate(data, loaded, threshold, split.value, input_format.value, columns)
+        if json_output is not None:
+            with atomic_output(str(json_output)) as handle:
+                json.dump(report, handle, indent=2)
+    except SpamfilterError as error:
+        fail(error, debug)
+    typer.echo(metrics_table(report))
+
+
+@app.command()
+def predict(
+    input: Annotated[str, typer.Argument(help="Text file, document JSONL or paragraph table (.gz ok); '-' for stdin.")],
+    model: ModelOption = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file: .jsonl (default), .csv or .parquet; '-' = stdout.")] = STDIN,
+    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
+    text_column: TextColumn = "text", doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
+    debug: DebugOption = False,
+) -> None:
+    """One row per paragraph: doc_id, index, text, label (content/spam), score = P(spam)."""
+    columns = ColumnNames(text_column, "label", doc_id_column, position_column)
+    try:
+        loaded = artifact.load_model(model)
+        rows = predict_rows(loaded, iter_documents(input, split.value, input_format.value, columns), threshold)
+        fmt = output_format(output)
+        if fmt == "jsonl":
+            with atomic_output(output) as handle:
+                write_jsonl(rows, handle)
+        else:
+            frame = pd.DataFrame(list(rows), columns=["doc_id", "index", "text", "label", "score"])
+            with atomic_output(output, binary=True) as handle:
+                if fmt == "csv":
+                    handle.write(frame.to_csv(index=False).encode("utf-8"))
+                else:
+                    frame.to_parquet(handle, index=False)
+    except SpamfilterError as error:
+        fail(error, debug)

@@ -1,0 +1,425 @@
+"""Features of paragraphs in their document, as one sparse matrix.
+
+Four groups, each switchable for ablation:
+
+- ``words``: hashed word unigrams and bigrams of the normalised text;
+- ``chars``: hashed character n-grams of the normalised text (language independent);
+- ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
+- ``context``: the paragraph's place in its document and its neighbours' layout.
+
+Hashing is stateless, so a transformer needs no fitted vocabulary and pickles small.
+It is vectorised over a whole batch: all normalised texts are laid end to end in one
+UTF-32 code array and every n-gram hash is computed from polynomial prefix hashes with
+numpy, instead of slicing Python strings one n-gram at a time (that was the hot path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import re
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .normalize import normalize_text
+
+FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context")
+# 2**20 hashed dimensions: collisions cost < 0.1 F1 point against 2**22 while the
+# coefficient vector stays ~8 MB (the artifact must stay well under 50 MB).
+DEFAULT_HASH_BITS = 20
+DEFAULT_CHAR_NGRAMS = (2, 5)
+DEFAULT_WORD_NGRAMS = (1, 2)
+
+_SEP = 0  # code placed between paragraphs; no n-gram may cross it
+_PRIME = 0x100000001B3  # FNV-64 prime: odd, hence invertible modulo 2**64
+_PRIME_INV = pow(_PRIME, -1, 2**64)
+
+def _bmp_table(predicate) -> np.ndarray:
+    """A boolean lookup table of ``predicate`` over the Basic Multilingual Plane."""
+    return np.fromiter((predicate(chr(c)) for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
+_IS_WORD = _bmp_table(str.isalnum)
+_IS_UPPER = _bmp_table(str.isupper)
+_IS_DIGIT = _bmp_table(str.isdigit)
+_IS_SPACE = _bmp_table(str.isspace)
+_IS_CJK = np.zeros(0x10000, dtype=bool)
+for _lo, _hi in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF)):
+    _IS_CJK[_lo:_hi + 1] = True
+_SENTENCE_END = np.zeros(0x10000, dtype=bool)
+_SENTENCE_END[[ord(c) for c in '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026']] = True
+_MENU_MARKS = np.zeros(0x10000, dtype=bool)
+_MENU_MARKS[[ord(c) for c in "|\u2022\u00b7\u00bb\u203a>/\u2013"]] = True
+
+
+def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All ``texts`` end to end as UTF-32 codes separated by ``_SEP``, plus each text's start."""
+    joined = "\x00".join(texts) + "\x00"
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return codes, starts
+
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier (Fibonacci hashing)
+
+
+def _columns(raw: np.ndarray, salt: int, hash_bits: int) -> np.ndarray:
+    """Bucket raw polynomial hashes: salt by n-gram kind, multiply, keep the top bits."""
+    with np.errstate(over="ignore"):
+        mixed = (raw + np.uint64(salt)) * _MULTIPLIER
+    return (mixed >> np.uint64(64 - hash_bits)).astype(np.int32)
+
+
+@dataclass
+class HashedNgrams:
+    """Every n-gram occurrence of a batch, as parts that are each sorted by row.
+
+    ``begin``/``end`` index the joined, padded code array (see :func:`hash_ngrams`)
+    and let the explainer map a column back to the text that produced it.
+    """
+
+    rows: list[np.ndarray]
+    columns: list[np.ndarray]
+    begin: list[np.ndarray]
+    end: list[np.ndarray]
+    kind: list[int]  # per part: 0 = word n-gram, 1 = char n-gram
+
+
+def hash_ngrams(
+    texts: Sequence[str],
+    hash_bits: int = DEFAULT_HASH_BITS,
+    char_ngrams: tuple[int, int] | None = DEFAULT_CHAR_NGRAMS,
+    word_ngrams: tuple[int, int] | None = DEFAULT_WORD_NGRAMS,
+) -> tuple[HashedNgrams, np.ndarray]:
+    """Hash the word and character n-grams of already-normalised ``texts``.
+
+    Texts are padded with a space at both ends so n-grams see paragraph edges.
+    Returns the occurrences and the joined code array they index.
+    """
+    codes, starts = _codes([f" {t} " for t in texts])
+    n_codes = len(codes)
+    with np.errstate(over="ignore"):
+        powers = np.full(n_codes, _PRIME, dtype=np.uint64)
+        powers[0] = 1
+        np.cumprod(powers, out=powers)
+        inverse = np.full(n_codes, _PRIME_INV, dtype=np.uint64)
+        inverse[0] = 1
+        np.cumprod(inverse, out=inverse)
+        prefix = np.zeros(n_codes + 1, dtype=np.uint64)
+        np.cumsum((codes.astype(np.uint64) + np.uint64(1)) * powers, out=prefix[1:])
+    row_of_code = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(starts))
+    seps_before = np.zeros(n_codes + 1, dtype=np.int32)
+    np.cumsum(codes == _SEP, out=seps_before[1:])
+    occurrences = HashedNgrams([], [], [], [], [])
+
+    def add(rows, columns, begin, end, kind):
+        for field, value in zip(("rows", "columns", "begin", "end", "kind"), (rows, columns, begin, end, kind)):
+            getattr(occurrences, field).append(value)
+
+    if char_ngrams:
+        for n in range(char_ngrams[0], char_ngrams[1] + 1):
+            count = n_codes - n + 1
+            if count <= 0:
+                continue
+            with np.errstate(over="ignore"):
+                raw = (prefix[n:] - prefix[:count]) * inverse[:count]
+            valid = np.flatnonzero(seps_before[n:] == seps_before[:count])
+            add(row_of_code[valid], _columns(raw[valid], 100 + n, hash_bits), valid, valid + n, 1)
+
+    if word_ngrams:
+        bmp = np.minimum(codes, 0xFFFF)
+        word = _IS_WORD[bmp] | (codes > 0xFFFF)
+        cjk = _IS_CJK[bmp] & word
+        previous_word = np.concatenate(([False], word[:-1]))
+        previous_cjk = np.concatenate(([False], cjk[:-1]))
+        next_word = np.concatenate((word[1:], [False]))
+        next_cjk = np.concatenate((cjk[1:], [False]))
+        # Every CJK character is a token of its own (no spaces to split on).
+        token_begin = np.flatnonzero(word & (~previous_word | cjk | previous_cjk))
+        token_end = np.flatnonzero(word & (~next_word | cjk | next_cjk)) + 1
+        with np.errstate(over="ignore"):
+            token_hash = (prefix[token_end] - prefix[token_begin]) * inverse[token_begin]
+        token_row = row_of_code[token_begin]
+        for n in range(word_ngrams[0], word_ngrams[1] + 1):
+            count = len(token_begin) - n + 1
+            if count <= 0:
+                continue
+            same_row = np.flatnonzero(token_row[:count] == token_row[n - 1:])
+            combined = token_hash[:count]
+            with np.errstate(over="ignore"):
+                for k in range(1, n):
+                    combined = combined * _MULTIPLIER + token_hash[k:k + count]
+            add(token_row[same_row], _columns(combined[same_row], n, hash_bits),
+                token_begin[same_row], token_end[n - 1:][same_row], 0)
+    return occurrences, codes
+
+
+def _ngram_matrix(occurrences: HashedNgrams, n_rows: int, hash_bits: int) -> sp.csr_matrix:
+    """CSR matrix of n-gram counts, each kind scaled by 1/sqrt(its n-gram count in the row).
+
+    The scaling makes long and short paragraphs comparable (like l2 normalisation of a
+    count vector) without sorting to sum duplicate columns; parts are merged by a
+    counting sort on rows (CSR does not need sorted columns within a row).
+    """
+    counts = [np.bincount(rows, minlength=n_rows) for rows in occurrences.rows]
+    per_kind = {kind: np.zeros(n_rows, dtype=np.int64) for kind in set(occurrences.kind)}
+    for kind, count in zip(occurrences.kind, counts):
+        per_kind[kind] += count
+    scale = {kind: 1.0 / np.sqrt(np.maximum(total, 1)) for kind, total in per_kind.items()}
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(sum(counts, np.zeros(n_rows, dtype=np.int64)), out=indptr[1:])
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=np.int32)
+    values = np.empty(nnz, dtype=np.float64)
+    filled = indptr[:-1].copy()
+    for rows, columns, kind, count in zip(occurrences.rows, occurrences.columns, occurrences.kind, counts):
+        part_start = np.zeros(n_rows, dtype=np.int64)
+        np.cumsum(count[:-1], out=part_start[1:])
+        destination = filled[rows] + (np.arange(len(rows)) - part_start[rows])
+        indices[destination] = columns
+        values[destination] = scale[kind][rows]
+        filled += count
+    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, 2**hash_bits))
+
+
+_URL = re.compile(r"https?://|www\.|\.(?:com|net|org|io)\b", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_WORD_BINS = 12  # one-hot of floor(log2(words + 1)), capped: 1, 2-3, 4-7, ... 2048+
+_CHAR_BINS = 14
+LAYOUT_NAMES: tuple[str, ...] = (
+    "log_chars", "log_words", *(f"words_bin_{b}" for b in range(_WORD_BINS)),
+    *(f"chars_bin_{b}" for b in range(_CHAR_BINS)), "upper_ratio", "digit_ratio", "punct_ratio",
+    "menu_marks", "ends_sentence", "starts_upper", "title_ratio", "all_caps", "has_url", "has_email",
+    "cjk_ratio",
+)
+_NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+_NEIGHBOUR_CUES = ("exists", "log_words", "ends_sentence", "short", "has_url")
+CONTEXT_NAMES: tuple[str, ...] = (
+    "relative_position", "is_first", "is_last", "log_index", "log_index_from_end", "log_paragraphs",
+    *(f"{cue}_{offset:+d}" for offset in _NEIGHBOUR_OFFSETS for cue in _NEIGHBOUR_CUES),
+    "short_share_window", "log_words_vs_longest", "word_share_of_document", "offset_to_longest",
+    "before_first_long", "after_last_long",
+)
+SHORT_WORDS = 4  # menu items, buttons, bylines: "Home", "Share this story"
+LONG_WORDS = 20  # a paragraph of running text
+
+
+@dataclass
+class Layout:
+    """Per-paragraph numeric cues, kept as arrays so context features can reuse them."""
+
+    words: np.ndarray
+    ends_sentence: np.ndarray
+    has_url: np.ndarray
+    matrix: np.ndarray
+
+
+def layout_features(texts: Sequence[str]) -> Layout:
+    """Length, casing, digit, punctuation and link cues of raw paragraph texts."""
+    n = len(texts)
+    codes, starts = _codes(texts)
+    bmp = np.minimum(codes, 0xFFFF)
+
+    def per_text(mask: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(mask) + 1, dtype=np.int64)
+        np.cumsum(mask, out=total[1:])
+        return (total[starts[1:] - 1] - total[starts[:-1]]).astype(np.float64)
+
+    chars = np.diff(starts).astype(np.float64) - 1
+    word = _IS_WORD[bmp] | (codes > 0xFFFF)
+    cjk = _IS_CJK[bmp]
+    upper = _IS_UPPER[bmp]
+    previous_word = np.concatenate(([False], word[:-1]))
+    previous_cjk = np.concatenate(([False], cjk[:-1]))
+    token_start = word & (~previous_word | cjk | previous_cjk)
+    words = per_text(token_start)
+    letters = per_text(word & ~_IS_DIGIT[bmp])
+    punct = per_text(~word & ~_IS_SPACE[bmp] & (codes != _SEP))
+    last = np.where(chars > 0, codes[np.maximum(starts[1:] - 2, 0)], 0)
+    first = np.where(chars > 0, codes[starts[:-1]], 0)
+    has_url = np.fromiter((_URL.search(t) is not None for t in texts), dtype=bool, count=n)
+    has_email = np.fromiter(("@" in t and _EMAIL.search(t) is not None for t in texts), dtype=bool, count=n)
+    upper_ratio = per_text(upper) / np.maximum(letters, 1)
+    columns = [
+        np.log1p(chars) / 8,
+        np.log1p(words) / 6,
+        *_one_hot(np.minimum(np.floor(np.log2(words + 1)), _WORD_BINS - 1), _WORD_BINS),
+        *_one_hot(np.minimum(np.floor(np.log2(chars + 1)), _CHAR_BINS - 1), _CHAR_BINS),
+        upper_ratio,
+        per_text(_IS_DIGIT[bmp]) / np.maximum(chars, 1),
+        punct / np.maximum(chars, 1),
+        np.minimum(per_text(_MENU_MARKS[bmp]) / np.maximum(words, 1), 1),
+        _SENTENCE_END[np.minimum(last, 0xFFFF)].astype(np.float64),
+        (_IS_UPPER[np.minimum(first, 0xFFFF)] | _IS_DIGIT[np.minimum(first, 0xFFFF)]).astype(np.float64),
+        per_text(token_start & upper) / np.maximum(words, 1),
+        ((upper_ratio > 0.8) & (letters >= 3)).astype(np.float64),
+        has_url.astype(np.float64),
+        has_email.astype(np.float64),
+        per_text(cjk) / np.maximum(chars, 1),
+    ]
+    ends = columns[2 + _WORD_BINS + _CHAR_BINS + 4]
+    return Layout(words, ends, has_url, np.column_stack(columns))
+
+
+def _one_hot(values: np.ndarray, size: int) -> list[np.ndarray]:
+    return [(values == b).astype(np.float64) for b in range(size)]
+
+
+def document_starts(doc_ids: Sequence | None, n: int) -> np.ndarray:
+    """Row where each document begins (rows of a document are contiguous and ordered)."""
+    if doc_ids is None or n == 0:
+        return np.array([0, n], dtype=np.int64)
+    ids = np.asarray(doc_ids, dtype=object)
+    changes = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    return np.concatenate(([0], changes, [n])).astype(np.int64)
+
+
+def context_features(layout: Layout, starts: np.ndarray) -> np.ndarray:
+    """Where a paragraph sits in its document and what its neighbours look like."""
+    n = len(layout.words)
+    sizes = np.diff(starts)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    index = np.arange(n) - starts[doc]
+    count = sizes[doc]
+    from_end = count - 1 - index
+    log_words = np.log1p(layout.words)
+    short = layout.words <= SHORT_WORDS
+    long_ = layout.words >= LONG_WORDS
+    columns = [
+        np.where(count > 1, index / np.maximum(count - 1, 1), 0.0),
+        (index == 0).astype(np.float64),
+        (from_end == 0).astype(np.float64),
+        np.log1p(index) / 5,
+        np.log1p(from_end) / 5,
+        np.log1p(count) / 6,
+    ]
+    for offset in _NEIGHBOUR_OFFSETS:
+        target = np.arange(n) + offset
+        exists = (index + offset >= 0) & (index + offset < count)
+        target = np.clip(target, 0, max(n - 1, 0))
+        for cue in (np.ones(n), log_words / 6, layout.ends_sentence, short, layout.has_url):
+            columns.append(np.where(exists, np.asarray(cue, dtype=np.float64)[target], 0.0))
+    window = 3
+    short_total = np.concatenate(([0], np.cumsum(short)))
+    lo = np.maximum(np.arange(n) - window, starts[doc])
+    hi = np.minimum(np.arange(n) + window + 1, starts[doc] + count)
+    columns.append((short_total[hi] - short_total[lo]) / np.maximum(hi - lo, 1))
+    nonempty = sizes > 0
+    doc_starts = starts[:-1][nonempty]
+    longest = np.maximum.reduceat(log_words, doc_starts) if n else np.zeros(0)
+    total_words = np.add.reduceat(layout.words, doc_starts) if n else np.zeros(0)
+    argmax = _segment_argmax(layout.words, starts)
+    doc_rank = np.cumsum(nonempty) - 1
+    columns.append((log_words - longest[doc_rank[doc]]) / 6)
+    columns.append(layout.words / np.maximum(total_words[doc_rank[doc]], 1))
+    columns.append((index - argmax[doc]) / np.maximum(count, 1))
+    big = np.iinfo(np.int64).max
+    first_long = _segment_min(np.where(long_, index, big), starts)
+    last_long = -_segment_min(np.where(long_, -index, big), starts)
+    has_long = first_long[doc] != big
+    columns.append((has_long & (index < first_long[doc])).astype(np.float64))
+    columns.append((has_long & (index > last_long[doc])).astype(np.float64))
+    return np.column_stack(columns) if n else np.zeros((0, len(CONTEXT_NAMES)))
+
+
+def _segment_min(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Minimum of ``values`` within each document (``int64`` max for an empty document)."""
+    out = np.full(len(starts) - 1, np.iinfo(np.int64).max, dtype=np.int64)
+    nonempty = np.flatnonzero(np.diff(starts) > 0)
+    if len(nonempty):
+        out[nonempty] = np.minimum.reduceat(values, starts[:-1][nonempty])
+    return out
+
+
+def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Index within each document of its largest value (first one on ties)."""
+    sizes = np.diff(starts)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    index = np.arange(len(values)) - starts[doc]
+    nonempty = np.flatnonzero(sizes > 0)
+    best = np.zeros(len(sizes), dtype=values.dtype)
+    if len(nonempty):
+        best[nonempty] = np.maximum.reduceat(values, starts[:-1][nonempty])
+    first = _segment_min(np.where(values == best[doc], index, np.iinfo(np.int64).max), starts)
+    return np.where(sizes > 0, first, 0)
+
+
+def as_paragraph_frame(X) -> pd.DataFrame:
+    """Accept a DataFrame with a ``text`` column (and optional ``doc_id``) or a sequence of strings.
+
+    A plain sequence is read as the paragraphs of one document, in order.
+    """
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of paragraphs, got one string; wrap it in a list")
+    return pd.DataFrame({"text": list(X)})
+
+
+class ParagraphFeatures(TransformerMixin, BaseEstimator):
+    """Sparse features of each paragraph in its document (see the module docstring).
+
+    Stateless: ``fit`` only records the output width, so the same settings always give
+    the same columns, in training, in a worker process and in a later session.
+    """
+
+    def __init__(
+        self,
+        hash_bits: int = DEFAULT_HASH_BITS,
+        char_ngrams: tuple[int, int] = DEFAULT_CHAR_NGRAMS,
+        word_ngrams: tuple[int, int] = DEFAULT_WORD_NGRAMS,
+        groups: tuple[str, ...] = FEATURE_GROUPS,
+    ):
+        self.hash_bits = hash_bits
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+        self.groups = groups
+
+    def fit(self, X, y=None):
+        unknown = set(self.groups) - set(FEATURE_GROUPS)
+        if unknown:
+            raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {FEATURE_GROUPS}")
+        self.n_features_out_ = len(self.feature_blocks())
+        return self
+
+    def feature_blocks(self) -> list[str]:
+        """Name of each dense column after the hashed block (for explanations)."""
+        names: list[str] = []
+        if "layout" in self.groups:
+            names += [f"layout:{name}" for name in LAYOUT_NAMES]
+        if "context" in self.groups:
+            names += [f"context:{name}" for name in CONTEXT_NAMES]
+        return names
+
+    def transform(self, X) -> sp.csr_matrix:
+        frame = as_paragraph_frame(X)
+        texts = frame["text"].tolist()
+        n = len(texts)
+        blocks = []
+        uses_words = "words" in self.groups
+        uses_chars = "chars" in self.groups
+        if uses_words or uses_chars:
+            normalised = [normalize_text(t) for t in texts]
+            occurrences, _ = hash_ngrams(
+                normalised,
+                self.hash_bits,
+                tuple(self.char_ngrams) if uses_chars else None,
+                tuple(self.word_ngrams) if uses_words else None,
+            )
+            blocks.append(_ngram_matrix(occurrences, n, self.hash_bits))
+        else:
+            blocks.append(sp.csr_matrix((n, 2**self.hash_bits)))
+        if "layout" in self.groups or "context" in self.groups:
+            layout = layout_features(texts)
+            if "layout" in self.groups:
+                blocks.append(sp.csr_matrix(layout.matrix))
+            if "context" in self.groups:
+                doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
+                blocks.append(sp.csr_matrix(context_features(layout, document_starts(doc_ids, n))))
+        return sp.hstack(blocks, format="csr")
