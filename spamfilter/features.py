@@ -5,7 +5,10 @@ Four groups, each switchable for ablation:
 - ``words``: hashed word unigrams and bigrams of the normalised text;
 - ``chars``: hashed character n-grams of the normalised text (language independent);
 - ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
-- ``context``: the paragraph's place in its document and its neighbours' layout.
+- ``context``: the paragraph's place in its document and its neighbours' layout;
+- ``repetition``: copies of the same normalised text in its document (a tagline at top
+  and bottom) and in other documents of the batch (site templates). A no-op for a
+  single document without repeats; bounded by the batch, so streaming stays flat.
 
 Hashing is stateless, so a transformer needs no fitted vocabulary and pickles small.
 It is vectorised over a whole batch: all normalised texts are laid end to end in one
@@ -27,7 +30,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .normalize import normalize_text
 
-FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context")
+FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
+# Features are computed over batches of about this many paragraphs (whole documents):
+# batch-level cues (repetition) then mean the same in training, ``predict`` and ``filter``.
+BATCH_PARAGRAPHS = 20_000
+# Only the first this-many characters of a paragraph feed its n-grams: plenty to tell
+# what it is, and a 50 MB "paragraph" cannot exhaust memory.
+MAX_FEATURE_CHARS = 20_000
 # 2**20 hashed dimensions: collisions cost < 0.1 F1 point against 2**22 while the
 # coefficient vector stays ~8 MB (the artifact must stay well under 50 MB).
 DEFAULT_HASH_BITS = 20
@@ -350,6 +359,34 @@ def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.where(sizes > 0, first, 0)
 
 
+REPETITION_NAMES: tuple[str, ...] = (
+    "repeated_in_document", "log_copies_in_document", "repeated_in_batch", "log_documents_in_batch",
+    "share_of_batch_documents",
+)
+
+
+def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.ndarray:
+    """How often a paragraph's normalised text recurs in its document and in other documents."""
+    n = len(normalised)
+    if n == 0:
+        return np.zeros((0, len(REPETITION_NAMES)))
+    sizes = np.diff(starts)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    keys = pd.util.hash_array(np.asarray(normalised, dtype=object))
+    table = pd.DataFrame({"key": keys, "doc": doc})
+    copies = table.groupby(["doc", "key"])["key"].transform("size").to_numpy() - 1
+    documents = table.drop_duplicates(["doc", "key"])["key"].value_counts()
+    other_documents = documents.reindex(keys).to_numpy() - 1
+    blank = np.fromiter((not t for t in normalised), dtype=bool, count=n)
+    copies[blank] = 0
+    other_documents[blank] = 0
+    n_docs = max(int((sizes > 0).sum()) - 1, 1)
+    return np.column_stack([
+        copies > 0, np.log1p(copies) / 2, other_documents > 0, np.log1p(other_documents) / 5,
+        other_documents / n_docs,
+    ]).astype(np.float64)
+
+
 def as_paragraph_frame(X) -> pd.DataFrame:
     """Accept a DataFrame with a ``text`` column (and optional ``doc_id``) or a sequence of strings.
 
@@ -395,17 +432,33 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             names += [f"layout:{name}" for name in LAYOUT_NAMES]
         if "context" in self.groups:
             names += [f"context:{name}" for name in CONTEXT_NAMES]
+        if "repetition" in self.groups:
+            names += [f"repetition:{name}" for name in REPETITION_NAMES]
         return names
 
     def transform(self, X) -> sp.csr_matrix:
+        """Features of every row, computed batch by batch (whole documents per batch)."""
         frame = as_paragraph_frame(X)
-        texts = frame["text"].tolist()
+        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
+        starts = document_starts(doc_ids, len(frame))
+        blocks, first = [], 0
+        while first < len(starts) - 1:
+            last = int(np.searchsorted(starts, starts[first] + BATCH_PARAGRAPHS, side="left"))
+            last = min(max(last, first + 1), len(starts) - 1)
+            rows = slice(starts[first], starts[last])
+            blocks.append(self._transform_batch(frame["text"].iloc[rows].tolist(), starts[first:last + 1] - starts[first]))
+            first = last
+        if not blocks:
+            return sp.csr_matrix((0, 2**self.hash_bits + len(self.feature_blocks())))
+        return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+
+    def _transform_batch(self, texts: list[str], starts: np.ndarray) -> sp.csr_matrix:
         n = len(texts)
         blocks = []
+        normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
         uses_words = "words" in self.groups
         uses_chars = "chars" in self.groups
         if uses_words or uses_chars:
-            normalised = [normalize_text(t) for t in texts]
             occurrences, _ = hash_ngrams(
                 normalised,
                 self.hash_bits,
@@ -416,10 +469,60 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
         else:
             blocks.append(sp.csr_matrix((n, 2**self.hash_bits)))
         if "layout" in self.groups or "context" in self.groups:
-            layout = layout_features(texts)
+            layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
             if "layout" in self.groups:
                 blocks.append(sp.csr_matrix(layout.matrix))
             if "context" in self.groups:
-                doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-                blocks.append(sp.csr_matrix(context_features(layout, document_starts(doc_ids, n))))
+                blocks.append(sp.csr_matrix(context_features(layout, starts)))
+        if "repetition" in self.groups:
+            blocks.append(sp.csr_matrix(repetition_features(normalised, starts)))
         return sp.hstack(blocks, format="csr")
+
+
+SCORE_CONTEXT_NAMES: tuple[str, ...] = (
+    "score", "score_-1", "score_+1", "score_-2", "score_+2", "exists_-1", "exists_+1",
+    "score_window_mean", "score_document_mean", "score_document_max", "score_document_min",
+    "document_share_spam",
+)
+_SCORE_WINDOW = 3
+
+
+def score_context_features(logits: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Second-pass features: a paragraph's first-pass log-odds and its neighbours'.
+
+    jusText and boilerpipe gain most from neighbours: a short heading between two
+    editorial paragraphs is editorial, a lone sentence inside a menu is not.
+    """
+    n = len(logits)
+    if n == 0:
+        return np.zeros((0, len(SCORE_CONTEXT_NAMES)))
+    s = np.clip(logits, -10, 10) / 5
+    sizes = np.diff(starts)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    position = np.arange(n)
+    index = position - starts[doc]
+    count = sizes[doc]
+    columns = [s]
+    exists = {}
+    for offset in (-1, 1, -2, 2):
+        ok = (index + offset >= 0) & (index + offset < count)
+        exists[offset] = ok
+        columns.append(np.where(ok, s[np.clip(position + offset, 0, n - 1)], 0.0))
+    columns += [exists[-1].astype(float), exists[1].astype(float)]
+    total = np.concatenate(([0.0], np.cumsum(s)))
+    lo = np.maximum(position - _SCORE_WINDOW, starts[doc])
+    hi = np.minimum(position + _SCORE_WINDOW + 1, starts[doc] + count)
+    others = np.maximum(hi - lo - 1, 1)
+    columns.append(np.where(hi - lo > 1, (total[hi] - total[lo] - s) / others, 0.0))
+    nonempty = np.flatnonzero(sizes > 0)
+    doc_sum = np.zeros(len(sizes))
+    doc_max = np.zeros(len(sizes))
+    doc_min = np.zeros(len(sizes))
+    doc_spam = np.zeros(len(sizes))
+    first = starts[:-1][nonempty]
+    doc_sum[nonempty] = np.add.reduceat(s, first)
+    doc_max[nonempty] = np.maximum.reduceat(s, first)
+    doc_min[nonempty] = np.minimum.reduceat(s, first)
+    doc_spam[nonempty] = np.add.reduceat((s > 0).astype(float), first)
+    columns += [doc_sum[doc] / count, doc_max[doc], doc_min[doc], doc_spam[doc] / count]
+    return np.column_stack(columns)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import precision_recall_curve
-from sklearn.model_selection import GroupShuffleSplit
+from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,11 +24,14 @@ from .features import (
     FEATURE_GROUPS,
     ParagraphFeatures,
     as_paragraph_frame,
+    document_starts,
+    score_context_features,
 )
 from .labels import CONTENT, LABELS, SPAM
 
-# Share of training documents held out to choose the threshold and report metrics.
-DEFAULT_HOLDOUT = 0.1
+# Folds (grouped by document) of the out-of-fold scores that train the context pass
+# and choose the threshold.
+DEFAULT_FOLDS = 3
 # L2 strength of the SGD logistic regression; chosen by leave-one-source-out
 # evaluation (benchmarks/quality.py), where weaker regularisation overfits site templates.
 DEFAULT_ALPHA = 1e-5
@@ -54,8 +57,12 @@ def choose_threshold(labels, scores, min_precision: float | None = None) -> floa
 class SpamClassifier(ClassifierMixin, BaseEstimator):
     """Paragraph classifier: ``content`` vs ``spam`` with P(spam) and a stored threshold.
 
-    ``fit`` holds out ``holdout`` of the documents (grouped by ``doc_id``) to choose
-    ``threshold_`` and measure ``holdout_scores_``, then refits on all labeled rows.
+    Two linear stages. The first (``pipeline_``: features -> SGD logistic regression)
+    scores each paragraph; with ``context_pass`` a second, small logistic regression
+    (``context_model_``) rescores it from its own and its neighbours' first-pass
+    log-odds, trained on out-of-fold first-pass scores so it learns how far to trust them.
+    The threshold is chosen on out-of-fold scores (``folds`` folds grouped by document);
+    ``cv_scores_`` keeps them so training can report cross-validated metrics.
     Rows whose label is None stay as context for their neighbours but are not learned.
     """
 
@@ -68,7 +75,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         alpha: float = DEFAULT_ALPHA,
         epochs: int = DEFAULT_EPOCHS,
         class_weight: str | dict | None = None,
-        holdout: float = DEFAULT_HOLDOUT,
+        context_pass: bool = True,
+        folds: int = DEFAULT_FOLDS,
         min_precision: float | None = None,
         seed: int = 0,
     ):
@@ -79,7 +87,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.epochs = epochs
         self.class_weight = class_weight
-        self.holdout = holdout
+        self.context_pass = context_pass
+        self.folds = folds
         self.min_precision = min_precision
         self.seed = seed
 
@@ -92,6 +101,10 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight, random_state=self.seed,
         )
 
+    @staticmethod
+    def _context_model() -> LogisticRegression:
+        return LogisticRegression(C=1.0, max_iter=1000)
+
     def fit(self, X, y, sample_weight=None):
         frame = as_paragraph_frame(X)
         labels = np.array([None if (v is None or v != v) else str(v) for v in y], dtype=object)
@@ -100,40 +113,83 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         unknown = set(labels[labels != None]) - set(LABELS)  # noqa: E711 (elementwise)
         if unknown:
             raise ValueError(f"labels must be {LABELS} or None, got {sorted(unknown)}")
-        labeled = np.flatnonzero(labels != None)  # noqa: E711
-        if len(set(labels[labeled])) < 2:
+        if len(set(labels[labels != None])) < 2:  # noqa: E711
             raise ValueError("training needs labeled paragraphs of both classes, content and spam")
         features = self._features().fit(frame)
-        matrix = features.transform(frame)[labeled]
-        targets = (labels[labeled] == SPAM).astype(int)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[labeled]
-        groups = frame["doc_id"].to_numpy()[labeled] if "doc_id" in frame.columns else labeled
+        groups = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
+        return self.fit_transformed(features, features.transform(frame), labels, groups, sample_weight)
+
+    def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, groups: np.ndarray,
+                        sample_weight=None) -> "SpamClassifier":
+        """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
+
+        Lets an evaluation compute each source's features once and reuse them across folds.
+        ``labels`` holds ``content``/``spam``/None per row; ``groups`` the document of each row.
+        """
+        labels = np.asarray(labels, dtype=object)
+        groups = np.asarray(groups)
+        n = len(labels)
+        labeled = np.flatnonzero(labels != None)  # noqa: E711 (elementwise)
+        targets = (labels == SPAM).astype(int)
+        weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        starts = document_starts(groups, n)
+        n_groups = len(np.unique(groups[labeled]))
+        folds = min(self.folds, n_groups)
+        out_of_fold = None
+        if folds >= 2:
+            out_of_fold = np.zeros(n)
+            for train, test in GroupKFold(n_splits=folds).split(np.zeros(n), groups=groups):
+                train = np.intersect1d(train, labeled)
+                if len(set(targets[train])) < 2:
+                    out_of_fold = None
+                    break
+                model = self._linear_model().fit(matrix[train], targets[train], sample_weight=weights[train])
+                out_of_fold[test] = model.decision_function(matrix[test])
+        first = self._linear_model().fit(matrix[labeled], targets[labeled], sample_weight=weights[labeled])
+        self.pipeline_ = Pipeline([("features", features), ("classifier", first)])
+        self.context_model_ = None
         self.threshold_ = 0.5
-        self.holdout_scores_ = None
-        if self.holdout and len(np.unique(groups)) >= 2:
-            splitter = GroupShuffleSplit(n_splits=1, test_size=self.holdout, random_state=self.seed)
-            train, held = next(splitter.split(matrix, targets, groups))
-            if len(set(targets[train])) == 2:
-                first = self._linear_model().fit(matrix[train], targets[train],
-                                                 sample_weight=None if weights is None else weights[train])
-                held_scores = first.predict_proba(matrix[held])[:, 1]
-                held_labels = labels[labeled][held]
-                self.threshold_ = choose_threshold(held_labels, held_scores, self.min_precision)
-                self.holdout_scores_ = (labeled[held], held_scores)
-        classifier = self._linear_model().fit(matrix, targets, sample_weight=weights)
-        self.pipeline_ = Pipeline([("features", features), ("classifier", classifier)])
+        self.cv_scores_ = None
+        if out_of_fold is not None:
+            cv_scores = _sigmoid(out_of_fold[labeled])
+            if self.context_pass:
+                context = score_context_features(out_of_fold, starts)[labeled]
+                self.context_model_ = self._context_model().fit(context, targets[labeled], sample_weight=weights[labeled])
+                cv_scores = cross_val_predict(
+                    self._context_model(), context, targets[labeled], groups=groups[labeled],
+                    cv=GroupKFold(n_splits=folds), method="predict_proba", params={"sample_weight": weights[labeled]},
+                )[:, 1]
+            self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision)
+            self.cv_scores_ = (labeled, cv_scores)
         self.classes_ = np.array(LABELS, dtype=object)
         return self
 
-    def decision_function(self, X) -> np.ndarray:
-        """Log-odds of spam (the linear model's raw output)."""
+    def first_pass_logits(self, X) -> np.ndarray:
+        """Log-odds of spam from the first stage alone (paragraph features only)."""
         check_is_fitted(self, "pipeline_")
         return self.pipeline_.decision_function(as_paragraph_frame(X))
 
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of spam (the final linear stage's raw output)."""
+        frame = as_paragraph_frame(X)
+        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
+        return self._second_pass(self.first_pass_logits(frame), doc_ids)
+
+    def decision_transformed(self, matrix, doc_ids) -> np.ndarray:
+        """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
+        check_is_fitted(self, "pipeline_")
+        return self._second_pass(self.pipeline_.named_steps["classifier"].decision_function(matrix), doc_ids)
+
+    def _second_pass(self, logits: np.ndarray, doc_ids) -> np.ndarray:
+        if self.context_model_ is None:
+            return logits
+        context = score_context_features(logits, document_starts(doc_ids, len(logits)))
+        return self.context_model_.decision_function(context)
+
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""
-        check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict_proba(as_paragraph_frame(X))
+        spam = _sigmoid(self.decision_function(X))
+        return np.column_stack([1 - spam, spam])
 
     def predict(self, X, threshold: float | None = None) -> np.ndarray:
         """``content``/``spam`` per paragraph, using ``threshold_`` unless overridden."""
@@ -145,3 +201,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return np.zeros(0)
         return self.predict_proba(frame)[:, 1]
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))

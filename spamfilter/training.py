@@ -55,21 +55,45 @@ def describe_corpus(frame: pd.DataFrame, paths: Sequence[str] = ()) -> dict:
 
 
 def _check_trainable(frame: pd.DataFrame) -> None:
-    counts = frame["label"].value_counts()
-    for label in ("content", "spam"):
-        if counts.get(label, 0) < MIN_PER_CLASS:
-            raise DataError(
-                f"training needs at least {MIN_PER_CLASS} labeled paragraphs of each class; "
-                f"found {dict(counts)} (label some paragraphs 'content' and some 'spam'/'boilerplate'/'promotion')"
-            )
+    """Refuse data without at least :data:`MIN_PER_CLASS` labeled paragraphs of each class."""
+    counts = {str(k): int(v) for k, v in frame["label"].value_counts().items()}
+    if not counts:
+        raise DataError(
+            "the training data has no labeled paragraphs: give document JSONL with "
+            "'paragraphs': [{'text', 'label'}] or a table with a 'label' column (or name it with --label-column)"
+        )
+    missing = [label for label in ("content", "spam") if counts.get(label, 0) < MIN_PER_CLASS]
+    if missing:
+        raise DataError(
+            f"training needs at least {MIN_PER_CLASS} labeled paragraphs of each class; found {counts}: "
+            f"too few {' and '.join(missing)} (label more paragraphs 'content' and some 'spam'/'boilerplate'/'promotion')"
+        )
 
 
 def _conflicting_duplicates(frame: pd.DataFrame) -> tuple[int, list[str]]:
-    """Paragraph texts that occur with both labels: a count and a few examples."""
+    """Paragraph texts (compared without surrounding space) that occur with both labels:
+    how many, and up to three examples cut to 80 characters."""
     labeled = frame.dropna(subset=["label"])
     per_text = labeled.groupby(labeled["text"].str.strip())["label"].nunique()
     both = per_text[per_text > 1]
     return int(len(both)), [t[:80] for t in both.index[:3]]
+
+
+def _dev_overlap(frame: pd.DataFrame, dev_frame: pd.DataFrame) -> str | None:
+    """A warning when documents of the dev set also occur in the training set, else None.
+
+    Documents match by id or, failing that, by identical text (a copy under another id).
+    """
+    def fingerprints(part: pd.DataFrame) -> pd.Series:
+        return part.groupby("doc_id", sort=False)["text"].agg(lambda texts: "\n\n".join(texts))
+
+    shared = set(dev_frame["doc_id"]) & set(frame["doc_id"])
+    copies = set(fingerprints(dev_frame)) & set(fingerprints(frame)) - {""}
+    count = max(len(shared), len(copies))
+    if not count:
+        return None
+    return (f"{count} dev documents also occur in the training data (same id or same text); "
+            "dev metrics and the threshold will be optimistic: use documents (better: sites) not trained on")
 
 
 def train(
@@ -86,8 +110,8 @@ def train(
 ) -> TrainResult:
     """Train a :class:`SpamClassifier` on labeled corpora and optionally save it to ``output``.
 
-    The threshold and reported metrics come from ``dev`` when given, else from a held-out
-    10% of the training documents. ``params`` are passed to :class:`SpamClassifier`.
+    The threshold and reported metrics come from ``dev`` when given, else from
+    out-of-fold scores of the training documents (cross-validation grouped by document). ``params`` are passed to :class:`SpamClassifier`.
     """
     say = progress or (lambda message: None)
     started = time.perf_counter()
@@ -102,13 +126,11 @@ def train(
         warnings_seen.append(message)
     dev_frame = _corpus(dev, split, input_format, columns) if dev is not None else None
     if dev_frame is not None:
-        shared = set(dev_frame["doc_id"]) & set(frame["doc_id"])
-        if shared:
-            message = f"{len(shared)} dev documents also occur in the training data; dev metrics will be optimistic"
+        message = _dev_overlap(frame, dev_frame)
+        if message:
             warnings.warn(message, stacklevel=2)
             warnings_seen.append(message)
-    model = SpamClassifier(seed=seed, min_precision=min_precision,
-                           holdout=0.0 if dev_frame is not None else params.pop("holdout", 0.1), **params)
+    model = SpamClassifier(seed=seed, min_precision=min_precision, **params)
     say("fitting the model")
     model.fit(frame, frame["label"].to_numpy())
     if dev_frame is not None:
@@ -117,10 +139,10 @@ def train(
         model.threshold_ = choose_threshold(dev_frame["label"].to_numpy()[labeled], scores[labeled], min_precision)
         metrics = evaluate_frame(dev_frame, scores, model.threshold_)
         metrics["on"] = "dev"
-    elif model.holdout_scores_ is not None:
-        rows, scores = model.holdout_scores_
+    elif model.cv_scores_ is not None:
+        rows, scores = model.cv_scores_
         metrics = evaluate_frame(frame.iloc[rows], scores, model.threshold_)
-        metrics["on"] = "held-out training documents"
+        metrics["on"] = f"out-of-fold training documents ({model.folds} folds by document)"
     else:
         metrics = {"on": "none (too few documents to hold any out)"}
     say(f"trained in {time.perf_counter() - started:.1f}s, threshold {model.threshold_:.3f}")

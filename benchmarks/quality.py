@@ -1,0 +1,277 @@
+"""Leave-one-source-out quality of spamfilter against baselines, on the shared benchmarks.
+
+For every labeled source in ../shared/datasets/benchmarks: train on all the other
+sources, test on it (pages of one source never leak into its own training). Reports,
+per held-out source and as a macro mean, precision/recall/F1 of **content** and of
+spam, per paragraph and weighted by words, PR-AUC, and the share of editorial words
+removed, for spamfilter, keep-everything and a bag-of-words logistic regression.
+Also: English vs non-English, the after-trafilatura scenario (../shared/datasets/postextract),
+the team's promotion corpus (held-out families), and an ablation of feature groups.
+
+    python benchmarks/quality.py                      # main table (~5 min on 2 cores)
+    python benchmarks/quality.py --ablation           # + what each feature group adds
+    python benchmarks/quality.py --promotion build/promotion --json build/quality.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from spamfilter.evaluate import binary_metrics, word_counts
+from spamfilter.features import FEATURE_GROUPS
+from spamfilter.io import BATCH_PARAGRAPHS, read_corpus
+from spamfilter.model import SpamClassifier
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SHARED = ROOT.parent / "shared" / "datasets"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_sources(folder: Path, max_docs: int | None) -> dict[str, pd.DataFrame]:
+    """Each source file as a paragraph table (optionally only its first ``max_docs`` pages)."""
+    frames = {}
+    for path in sorted(folder.glob("*.jsonl.gz")):
+        frame = read_corpus([str(path)])
+        if max_docs:
+            keep = frame["doc_id"].drop_duplicates().iloc[:max_docs]
+            frame = frame[frame["doc_id"].isin(keep)].reset_index(drop=True)
+        frames[path.name.split(".")[0]] = frame
+    return frames
+
+
+def transform_in_batches(model: SpamClassifier, frame: pd.DataFrame) -> sp.csr_matrix:
+    """Features computed batch by batch, as ``predict`` and ``filter`` see them."""
+    features = model._features().fit(frame)
+    doc_ends = np.flatnonzero(np.r_[frame["doc_id"].to_numpy()[1:] != frame["doc_id"].to_numpy()[:-1], True]) + 1
+    blocks, start = [], 0
+    while start < len(frame):
+        end = doc_ends[np.searchsorted(doc_ends, start + BATCH_PARAGRAPHS - 1)] if start + BATCH_PARAGRAPHS < len(frame) else len(frame)
+        blocks.append(features.transform(frame.iloc[start:end]))
+        start = end
+    return sp.vstack(blocks, format="csr")
+
+
+def spamfilter_scores(frames, matrices, params, held_out: str, extra=()) -> tuple[SpamClassifier, np.ndarray]:
+    """Train on every source but ``held_out`` (plus ``extra`` sources); score the held-out one."""
+    train = [name for name in frames if name != held_out] + list(extra)
+    model = SpamClassifier(**params)
+    features = model._features().fit(frames[train[0]])
+    matrix = sp.vstack([matrices[name] for name in train], format="csr")
+    labels = np.concatenate([frames[name]["label"].to_numpy() for name in train])
+    groups = np.concatenate([frames[name]["doc_id"].to_numpy() for name in train])
+    model.fit_transformed(features, matrix, labels, groups)
+    if held_out not in matrices:
+        return model, None
+    logits = model.decision_transformed(matrices[held_out], frames[held_out]["doc_id"].to_numpy())
+    return model, 1.0 / (1.0 + np.exp(-logits))
+
+
+def bag_of_words_scores(frames, held_out: str) -> np.ndarray:
+    """Baseline: binary word counts + logistic regression, trained on the other sources."""
+    train = pd.concat([frames[name] for name in frames if name != held_out])
+    train = train[train["label"].notna()]
+    vectorizer = CountVectorizer(binary=True, min_df=2, max_features=300_000)
+    classifier = LogisticRegression(max_iter=300, solver="liblinear")
+    classifier.fit(vectorizer.fit_transform(train["text"]), train["label"] == "spam")
+    return classifier.predict_proba(vectorizer.transform(frames[held_out]["text"]))[:, 1]
+
+
+def summarise(frame: pd.DataFrame, scores: np.ndarray, threshold: float) -> dict:
+    labeled = frame["label"].notna().to_numpy()
+    return binary_metrics(frame["label"].to_numpy()[labeled], scores[labeled], threshold,
+                          frame["text"].to_numpy()[labeled])
+
+
+def row(metrics: dict) -> dict:
+    """The headline numbers of one evaluation."""
+    return {
+        "content_p": metrics["paragraph"]["content"]["precision"],
+        "content_r": metrics["paragraph"]["content"]["recall"],
+        "content_f1": metrics["paragraph"]["content"]["f1"],
+        "content_f1_words": metrics["words"]["content"]["f1"],
+        "spam_f1": metrics["paragraph"]["spam"]["f1"],
+        "spam_f1_words": metrics["words"]["spam"]["f1"],
+        "pr_auc_spam": metrics["pr_auc"]["spam"],
+        "content_words_removed": metrics["words"]["content_removed"],
+    }
+
+
+def markdown(table: dict[str, dict], title: str) -> str:
+    columns = ["content_p", "content_r", "content_f1", "content_f1_words", "spam_f1", "spam_f1_words",
+               "pr_auc_spam", "content_words_removed"]
+    lines = [f"### {title}", "", "| source | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name, values in table.items():
+        cells = [("" if values.get(c) is None else f"{values[c]:.3f}") for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def macro(table: dict[str, dict]) -> dict:
+    keys = next(iter(table.values())).keys()
+    return {k: float(np.mean([v[k] for v in table.values() if v[k] is not None])) for k in keys}
+
+
+def leave_one_source_out(frames, params, with_baselines: bool) -> tuple[dict, dict, dict]:
+    """Per-system tables of held-out metrics, and the pooled scores for language splits."""
+    log(f"features for {len(frames)} sources ...")
+    model = SpamClassifier(**params)
+    matrices = {name: transform_in_batches(model, frame) for name, frame in frames.items()}
+    systems: dict[str, dict] = {"spamfilter": {}, "keep everything": {}, "bag of words + LR": {}}
+    pooled = {"frame": [], "scores": [], "threshold": []}
+    models = {}
+    for name, frame in frames.items():
+        started = time.perf_counter()
+        fitted, scores = spamfilter_scores(frames, matrices, params, name)
+        models[name] = fitted
+        systems["spamfilter"][name] = row(summarise(frame, scores, fitted.threshold_))
+        pooled["frame"].append(frame)
+        pooled["scores"].append(scores >= fitted.threshold_)
+        if with_baselines:
+            systems["keep everything"][name] = row(summarise(frame, np.zeros(len(frame)), 0.5))
+            systems["bag of words + LR"][name] = row(summarise(frame, bag_of_words_scores(frames, name), 0.5))
+        log(f"  {name}: content F1 {systems['spamfilter'][name]['content_f1']:.3f} "
+            f"(words {systems['spamfilter'][name]['content_f1_words']:.3f}) in {time.perf_counter() - started:.0f}s")
+    return systems, pooled, {"models": models, "matrices": matrices}
+
+
+def by_language(pooled) -> dict:
+    """Pooled held-out metrics of English and of non-English paragraphs."""
+    frame = pd.concat(pooled["frame"], ignore_index=True)
+    flagged = np.concatenate(pooled["scores"]).astype(float)
+    result = {}
+    english = (frame["lang"] == "en").to_numpy()
+    for name, mask in (("English", english), ("non-English", ~english)):
+        part = frame[mask]
+        result[name] = row(summarise(part, flagged[mask], 0.5))
+    return result
+
+
+def postextract(shared: Path, frames, models, params) -> dict:
+    """After trafilatura: its output alone vs its output filtered by spamfilter (trained without the source).
+
+    Recall counts against all editorial words of the full page, so a page trafilatura
+    emptied still counts its lost words.
+    """
+    table = {}
+    for path in sorted((shared / "postextract").glob("*.jsonl.gz")):
+        name = path.name.split(".")[0]
+        if name not in models:
+            continue
+        full = frames[name]
+        kept = read_corpus([str(path)])
+        kept = kept[kept["doc_id"].isin(set(full["doc_id"]))].reset_index(drop=True)
+        model = models[name]
+        scores = model.score_paragraphs(kept)
+        total_content_words = word_counts(full.loc[full["label"] == "content", "text"].tolist()).sum()
+        labeled = kept["label"].notna().to_numpy()
+        words = word_counts(kept["text"].tolist())
+        is_content = (kept["label"] == "content").to_numpy()
+        for system, keep in (("trafilatura", np.ones(len(kept), bool)), ("trafilatura + spamfilter", scores < model.threshold_)):
+            tp = words[keep & is_content & labeled].sum()
+            precision = tp / max(words[keep & labeled].sum(), 1)
+            recall = tp / max(total_content_words, 1)
+            long_content = is_content & (words >= 10)
+            table.setdefault(system, {})[name] = {
+                "content_p_words": precision, "content_r_words": recall,
+                "content_f1_words": 2 * precision * recall / max(precision + recall, 1e-12),
+                "editorial_10plus_removed": float((~keep & long_content).sum() / max(long_content.sum(), 1)),
+            }
+    return table
+
+
+def promotion(build: Path, frames, matrices, params) -> dict:
+    """Train on all benchmarks + the promotion training split; test on held-out families."""
+    train_frame = read_corpus([str(build / "promotion-train.jsonl.gz")])
+    test_frame = read_corpus([str(build / "promotion-test.jsonl.gz")])
+    probe = SpamClassifier(**params)
+    all_frames = dict(frames, promotion_train=train_frame, promotion_test=test_frame)
+    all_matrices = dict(matrices, promotion_train=transform_in_batches(probe, train_frame),
+                        promotion_test=transform_in_batches(probe, test_frame))
+    model, scores = spamfilter_scores({k: v for k, v in all_frames.items() if k != "promotion_test"} | {"promotion_test": test_frame},
+                                      all_matrices, params, "promotion_test")
+    flagged = scores >= model.threshold_
+    frame = test_frame.assign(flagged=flagged, words=word_counts(test_frame["text"].tolist()))
+    promo = frame[frame["kind"] == "promotion"]
+    content = frame[frame["kind"] == "content"]
+    hard = content[content["category"].fillna("").str.startswith("hard")]
+    editorial = content[~content.index.isin(hard.index) & (content["words"] >= 10)]
+    return {
+        "promotion_recall": float(promo["flagged"].mean()),
+        "recall_by_category": {str(k): float(v) for k, v in promo.groupby("category")["flagged"].mean().items()},
+        "hard_negatives_flagged": float(hard["flagged"].mean()) if len(hard) else None,
+        "editorial_10plus_flagged": float(editorial["flagged"].mean()),
+        "n_promotion": int(len(promo)), "n_hard_negatives": int(len(hard)), "n_editorial_10plus": int(len(editorial)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared datasets folder")
+    parser.add_argument("--max-docs", type=int, default=None, help="only the first N pages of each source (quick runs)")
+    parser.add_argument("--ablation", action="store_true", help="also train without each feature group")
+    parser.add_argument("--no-baselines", action="store_true", help="skip keep-everything and bag-of-words")
+    parser.add_argument("--promotion", type=Path, default=None, help="built promotion corpus folder (datasets/build.py)")
+    parser.add_argument("--param", action="append", default=[], help="SpamClassifier parameter as name=python-literal")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON")
+    args = parser.parse_args()
+    import ast
+    params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
+    frames = load_sources(args.shared / "benchmarks", args.max_docs)
+    results: dict = {"params": {k: str(v) for k, v in params.items()}}
+    systems, pooled, fitted = leave_one_source_out(frames, params, not args.no_baselines)
+    output = []
+    for system, table in systems.items():
+        if not table:
+            continue
+        table = dict(table)
+        table["**macro mean**"] = macro(table)
+        results[system] = table
+        output.append(markdown(table, f"{system}: leave-one-source-out"))
+    results["by_language"] = by_language(pooled)
+    output.append(markdown(results["by_language"], "spamfilter: pooled held-out paragraphs by language"))
+    post = postextract(args.shared, frames, fitted["models"], params)
+    if post:
+        results["postextract"] = post
+        lines = ["### After trafilatura (content by words; recall against the full page)", "",
+                 "| source | trafilatura F1 | + spamfilter F1 | trafilatura P | + spamfilter P | + spamfilter R loss | editorial 10+ words removed |",
+                 "|---|---:|---:|---:|---:|---:|---:|"]
+        for name in post["trafilatura"]:
+            a, b = post["trafilatura"][name], post["trafilatura + spamfilter"][name]
+            lines.append(f"| {name} | {a['content_f1_words']:.3f} | {b['content_f1_words']:.3f} | {a['content_p_words']:.3f} | "
+                         f"{b['content_p_words']:.3f} | {a['content_r_words'] - b['content_r_words']:.3f} | {b['editorial_10plus_removed']:.3%} |")
+        means = {s: np.mean([v["content_f1_words"] for v in post[s].values()]) for s in post}
+        lines.append(f"| **mean** | {means['trafilatura']:.3f} | {means['trafilatura + spamfilter']:.3f} | | | | |")
+        output.append("\n".join(lines))
+    if args.promotion:
+        results["promotion"] = promotion(args.promotion, frames, fitted["matrices"], params)
+        output.append("### Team promotion corpus, held-out families\n\n```\n" + json.dumps(results["promotion"], indent=1) + "\n```")
+    if args.ablation:
+        ablation = {"all groups": macro(systems["spamfilter"])}
+        for group in FEATURE_GROUPS:
+            groups = tuple(g for g in FEATURE_GROUPS if g != group)
+            log(f"ablation: without {group}")
+            table, _, _ = leave_one_source_out(frames, dict(params, feature_groups=groups), False)
+            ablation[f"without {group}"] = macro(table["spamfilter"])
+        results["ablation"] = ablation
+        output.append(markdown(ablation, "Ablation (macro means, leave-one-source-out)"))
+    print("\n\n".join(output))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
