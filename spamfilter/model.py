@@ -41,7 +41,11 @@ DEFAULT_EPOCHS = 8
 def choose_threshold(labels, scores, min_precision: float | None = None) -> float:
     """Threshold on P(spam): the one maximising spam F1, or, given ``min_precision``,
     the lowest one whose spam precision is at least that (so at most ``1 - P`` of what
-    is removed is editorial). Falls back to 0.5 when the labels hold one class only."""
+    is removed is editorial). Falls back to 0.5 when the labels hold one class only.
+
+    The cut is placed halfway (in log-odds) between the chosen score and the next lower
+    one, so a score just under the lowest spam score seen is not cut off by chance.
+    """
     is_spam = np.asarray(labels, dtype=object) == SPAM
     if is_spam.all() or not is_spam.any():
         return 0.5
@@ -49,9 +53,18 @@ def choose_threshold(labels, scores, min_precision: float | None = None) -> floa
     precision, recall = precision[:-1], recall[:-1]
     if min_precision is not None:
         ok = np.flatnonzero(precision >= min_precision)
-        return float(thresholds[ok[0]]) if len(ok) else float(thresholds[-1])
-    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    return float(thresholds[int(np.argmax(f1))])
+        best = int(ok[0]) if len(ok) else len(thresholds) - 1
+    else:
+        f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+        best = int(np.argmax(f1))
+    if best == 0:
+        return float(thresholds[0])
+    return float(_sigmoid((_logit(thresholds[best]) + _logit(thresholds[best - 1])) / 2))
+
+
+def _logit(p: float) -> float:
+    p = min(max(float(p), 1e-12), 1 - 1e-12)
+    return float(np.log(p / (1 - p)))
 
 
 class SpamClassifier(ClassifierMixin, BaseEstimator):
