@@ -1,9 +1,36 @@
 """Unicode normalisation applied before n-gram features.
 
-Obfuscated promotion ("ＦＲＥＥ", "c4sino", zero-width joiners, Cyrillic look-alikes)
-must map onto the same n-grams as its plain form, so the model learns one
-pattern instead of one per disguise. Everything here is table-driven
-(``str.translate``, precompiled regexes) because it runs on every paragraph.
+Obfuscated promotion ("ＦＲＥＥ", "c4s1n0", zero-width joiners, Cyrillic look-alikes,
+"F R E E  S P I N S", "!!!!") must map onto the same n-grams as its plain form, so
+the model learns one pattern instead of one per disguise. Everything here is
+table-driven (``str.translate``, precompiled regexes): it runs on every paragraph.
+
+Steps of :func:`normalize_text`, in this order (the order matters for idempotence):
+
+1. remove zero-width / invisible formatting characters;
+2. NFKC (full-width and mathematical letters -> ASCII), casefold, NFKC again;
+3. join spaced-out letters: a run of >= 3 single letters separated by single
+   whitespace ("f r e e") becomes one word; runs separated by 2+ spaces stay
+   separate words ("f r e e  s p i n s" -> "free spins");
+4. collapse whitespace to single spaces and strip;
+5. collapse runs of one repeated punctuation mark ("!!!!" -> "!", "...." -> ".");
+6. leetspeak: inside a word where a digit run from 0/1/3/4/5/7 sits between two Latin
+   letters ("c4s1n0", "fr3e"), those digits become letters; "$" between letters
+   becomes "s". Pure numbers and letter+number tokens ("2024", "covid-19",
+   "mp3", "5g", "win10") are left alone;
+7. homoglyphs: Cyrillic/Greek look-alikes of Latin letters are folded to Latin,
+   but only inside words that also contain a Latin letter, so genuine Russian
+   or Greek text is untouched ("саsinо" -> "casino", "москва" stays).
+
+If step 6 or 7 changed something, the pipeline is re-run on the result (at most
+twice more), which keeps ``normalize_text`` idempotent in corner cases such as
+a combining accent that can compose only after folding. Text without
+obfuscation never takes that path.
+
+Known limits (deliberate trade-offs): leet digits only at a word's end ("fr33") are not
+folded, because "mp3"-like tokens look the same; a word written entirely in look-alikes
+("сосо") is not folded, because it cannot be told from genuine Cyrillic; genuine runs
+of one-letter words ("a b c", CJK characters separated by spaces) are joined too.
 """
 
 from __future__ import annotations
@@ -11,12 +38,111 @@ from __future__ import annotations
 import re
 import unicodedata
 
+__all__ = ["normalize_text"]
+
 # Zero-width and invisible formatting characters that obfuscators insert between letters.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
-_WHITESPACE_RUN = re.compile(r"\s+")
+# (A regex, not str.translate with a dict: translate is ~10x slower on non-ASCII text.)
+_INVISIBLE = re.compile(
+    "[\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
+    "\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d\u202e]+"
+)
+# >= 3 single letters (no digits, no underscore) separated by one whitespace char,
+# not glued to a letter/digit on either side. The hint (a letter between two
+# spaces, then a one-letter word) is what every run contains and is cheap to search.
+_SPACED_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?:\s[^\W\d_]){2,}(?![^\W_])")
+_SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_](?![^\W_])")
+
+# One punctuation mark repeated ("!!!", "???", "....", "$$$", "***").
+_PUNCT_CHARS = r"[!?.,;:*~=+#|$_\-•·★☆♥❤]"
+_PUNCT_RUN = re.compile("(" + _PUNCT_CHARS + r")\1+")
+_PUNCT_HINT = re.compile(_PUNCT_CHARS + "{2}")
+
+# Leetspeak: a Latin letter, a run of leet digits, a Latin letter (so CJK text such as
+# "跌破4万" is left alone). The hint starts with a digit (fast scan); then the whole
+# Latin/digit word around it is rewritten.
+_LATIN = "[a-z\u00df-\u00f6\u00f8-\u024f]"
+_LEET_HINT = re.compile(r"[013457](?<=" + _LATIN + r"[013457])[013457]*(?=" + _LATIN + ")")
+_LEET_WORD = re.compile(r"(?:" + _LATIN + r"|\d)*" + _LATIN + r"[013457]+" + _LATIN + r"(?:" + _LATIN + r"|\d)*")
+_LEET_TABLE = str.maketrans("013457", "oieast")
+_DOLLAR_IN_WORD = re.compile(r"\$(?<=[^\W\d_]\$)(?=[^\W\d_])")
+
+# Lower-case Cyrillic/Greek look-alikes (text is already casefolded) -> Latin.
+# Greek capital Eta casefolds to eta, which is read as "n" (its lower-case shape);
+# Greek nu is read as "v"; Greek mu is ambiguous (m/u) and not folded.
+_CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "в": "b", "ь": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "н": "h",
+    "і": "i", "ї": "i", "ј": "j", "к": "k", "ӏ": "l", "м": "m", "о": "o", "р": "p", "ԛ": "q",
+    "ѕ": "s", "т": "t", "у": "y", "ԝ": "w", "х": "x", "ү": "y",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ζ": "z", "ω": "w",
+}
+_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
+_CONF_CLASS = "[" + "".join(_CONFUSABLES) + "]"
+_CONF_CHAR = re.compile(_CONF_CLASS)
+_LATIN_CHAR = re.compile(_LATIN)
+# A whole \w word that contains both a Latin letter and a confusable.
+_MIXED_WORD = re.compile(r"(?<!\w)(?=\w*?" + _LATIN + r")(?=\w*?" + _CONF_CLASS + r")\w+")
+
+
+def _join_letters(match: re.Match) -> str:
+    """'f r e e' -> 'free' (drop the single whitespace between spaced-out letters)."""
+    return "".join(match.group().split())
+
+
+def _unleet(match: re.Match) -> str:
+    """'c4s1n0' -> 'casino': translate the leet digits of one mixed word."""
+    return match.group().translate(_LEET_TABLE)
+
+
+def _fold_word(match: re.Match) -> str:
+    """'саsinо' -> 'casino': fold look-alikes inside one Latin-containing word."""
+    return match.group().translate(_CONFUSABLE_TABLE)
+
+
+def _base(text: str) -> str:
+    """Steps 1-5: invisible chars, NFKC+casefold, spaced letters, whitespace, punctuation."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        if not text.isprintable():  # cheap gate: invisible (Cf) chars are not printable
+            text = _INVISIBLE.sub("", text)
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = unicodedata.normalize("NFKC", text)
+    if "  " in text or not text.isprintable():  # any whitespace but " " is unprintable
+        # Spaced-out words first, while 2+ spaces still separate them.
+        text = _SPACED_LETTERS.sub(_join_letters, text)
+        text = " ".join(text.split())  # same whitespace set as regex \s; also strips
+    else:
+        text = text.strip()
+    if _SPACED_HINT.search(text):
+        text = _SPACED_LETTERS.sub(_join_letters, text)
+    if _PUNCT_HINT.search(text):
+        text = _PUNCT_RUN.sub(r"\1", text)
+    return text
+
+
+def _deobfuscate(text: str) -> str:
+    """Steps 6-7: leetspeak digits and homoglyph folding (cheap checks first)."""
+    if _LEET_HINT.search(text):
+        text = _LEET_WORD.sub(_unleet, text)
+    if "$" in text:
+        text = _DOLLAR_IN_WORD.sub("s", text)
+    if not text.isascii() and _CONF_CHAR.search(text) and _LATIN_CHAR.search(text):
+        text = _MIXED_WORD.sub(_fold_word, text)
+    return text
 
 
 def normalize_text(text: str) -> str:
-    """Return the canonical form of ``text`` that features are computed on."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    """Return the canonical form of ``text`` that features are computed on.
+
+    Idempotent: ``normalize_text(normalize_text(x)) == normalize_text(x)``.
+    """
+    text = _base(text)
+    for _ in range(3):
+        folded = _deobfuscate(text)
+        if folded == text:
+            return text
+        text = _base(folded)
+    return text

@@ -1,0 +1,112 @@
+"""Tests for spamfilter.normalize.normalize_text (examples + hypothesis properties)."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spamfilter.normalize import normalize_text
+
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def _load_obfuscate():
+    spec = importlib.util.spec_from_file_location("_test_obfuscate", DATASETS / "obfuscate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+obfuscate = _load_obfuscate()
+PROMOTIONS = [json.loads(line) for line in (DATASETS / "promotions.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Hello   World\n\t!", "hello world !"),
+    ("ＦＲＥＥ ＳＰＩＮＳ", "free spins"),
+    ("F\u200bR\u200dE\ufeffE spins", "free spins"),
+    ("C4S1N0 bonus", "casino bonus"),
+    ("fr3e sp1ns", "free spins"),
+    ("b0nus c0d3", "bonus code"),
+    ("ca$ino", "casino"),
+    ("F R E E   S P I N S today", "free spins today"),
+    ("claim your f r e e spins", "claim your free spins"),
+    ("WIN!!!!! now???", "win! now?"),
+    ("Wait....", "wait."),
+    ("Сlаim уоur bоnus", "claim your bonus"),          # Cyrillic look-alikes in Latin words
+    ("Cαsinο", "casino"),                               # Greek look-alikes
+    ("Straße", "strasse"),
+])
+def test_examples_fold(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "covid-19 cases rose in 2024",
+    "the mp3 player and 5g phones",
+    "windows 10, win10, 4x4 and a 3d printer",
+    "москва и санкт-петербург",                        # genuine Cyrillic stays
+    "η αθήνα είναι η πρωτεύουσα",                        # genuine Greek stays
+    "比特币价格周四跌破4万美元",
+    "plan b for 2025: 1,000 jobs at 3.5%",
+])
+def test_examples_left_alone(raw):
+    assert normalize_text(raw) == " ".join(raw.casefold().split())
+
+
+def test_empty_and_whitespace():
+    assert normalize_text("") == ""
+    assert normalize_text(" \u200b\n\t ") == ""
+
+
+# Alphabet that concentrates on the tricky parts: Latin, look-alikes, leet digits,
+# spaces of several kinds, repeated punctuation, combining marks, invisibles.
+_TRICKY = st.text(
+    alphabet=st.sampled_from(list("abcesxyoiAEIOST01345789 $!?.-_") + list("аеосрхуАЕОСαοεηνΖ")
+                             + ["\u200b", "\u00a0", "\t", "\n", "\u0301", "\u0308", "ß", "ﬁ", "Ｆ", "ǅ", "ς", "İ"]),
+    max_size=40)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=80), _TRICKY))
+def test_never_raises_and_idempotent(text):
+    once = normalize_text(text)
+    assert isinstance(once, str)
+    assert normalize_text(once) == once
+    assert once == once.strip() and "  " not in once
+
+
+EXACT = {"homoglyph", "fullwidth", "zero_width", "spaced", "leet", "caps"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PROMOTIONS), st.sampled_from(sorted(obfuscate.OBFUSCATIONS)), st.integers(0, 2**32))
+def test_obfuscations_fold_back(record, name, seed):
+    original = normalize_text(record["text"])
+    disguised = obfuscate.OBFUSCATIONS[name](record["text"], random.Random(seed))
+    folded = normalize_text(disguised)
+    if name in EXACT:
+        assert folded == original
+    else:  # repeated punctuation: equal up to an added trailing "!"
+        assert folded.rstrip("!.") == original.rstrip("!.") or \
+            difflib.SequenceMatcher(None, folded, original).ratio() >= 0.9
+
+
+def test_every_obfuscation_on_every_promotion():
+    """Deterministic sweep (hypothesis samples; this covers all records once)."""
+    rng = random.Random(0)
+    for record in PROMOTIONS:
+        original = normalize_text(record["text"])
+        for name, fn in obfuscate.OBFUSCATIONS.items():
+            folded = normalize_text(fn(record["text"], rng))
+            if name in EXACT:
+                assert folded == original, (name, record["text"])
+            else:
+                assert folded.rstrip("!.") == original.rstrip("!."), (name, record["text"])
