@@ -193,27 +193,42 @@ def postextract(shared: Path, frames, models, params) -> dict:
 
 
 def promotion(build: Path, frames, matrices, params) -> dict:
-    """Train on all benchmarks + the promotion training split; test on held-out families."""
+    """Train on all benchmarks + the promotion training split; test on held-out families.
+
+    Hard negatives and the language of each promotion are looked up by text in the
+    team's committed files; a promotion text found in neither is an obfuscated variant.
+    """
     train_frame = read_corpus([str(build / "promotion-train.jsonl.gz")])
     test_frame = read_corpus([str(build / "promotion-test.jsonl.gz")])
     probe = SpamClassifier(**params)
     all_frames = dict(frames, promotion_train=train_frame, promotion_test=test_frame)
     all_matrices = dict(matrices, promotion_train=transform_in_batches(probe, train_frame),
                         promotion_test=transform_in_batches(probe, test_frame))
-    model, scores = spamfilter_scores({k: v for k, v in all_frames.items() if k != "promotion_test"} | {"promotion_test": test_frame},
-                                      all_matrices, params, "promotion_test")
-    flagged = scores >= model.threshold_
-    frame = test_frame.assign(flagged=flagged, words=word_counts(test_frame["text"].tolist()))
+    model, scores = spamfilter_scores(all_frames, all_matrices, params, "promotion_test")
+    promotion_lang = {r["text"]: r["lang"] for r in map(json.loads, (ROOT / "datasets" / "promotions.jsonl").open())}
+    hard_lang = {r["text"]: r["lang"] for r in map(json.loads, (ROOT / "datasets" / "hard_negatives.jsonl").open())}
+    frame = test_frame.assign(flagged=scores >= model.threshold_, words=word_counts(test_frame["text"].tolist()))
     promo = frame[frame["kind"] == "promotion"]
     content = frame[frame["kind"] == "content"]
-    hard = content[content["category"].fillna("").str.startswith("hard")]
-    editorial = content[~content.index.isin(hard.index) & (content["words"] >= 10)]
+    hard = content[content["text"].isin(hard_lang)]
+    editorial = content[~content["text"].isin(hard_lang) & (content["words"] >= 10)]
+    promo_lang = promo["text"].map(promotion_lang)
+    shares = {
+        "English": promo[promo_lang == "en"], "non-English": promo[promo_lang.notna() & (promo_lang != "en")],
+        "obfuscated": promo[promo_lang.isna()],
+    }
+    hard_is_english = hard["text"].map(hard_lang) == "en"
     return {
+        "threshold": model.threshold_,
         "promotion_recall": float(promo["flagged"].mean()),
+        "promotion_recall_by_share": {k: float(v["flagged"].mean()) for k, v in shares.items()},
         "recall_by_category": {str(k): float(v) for k, v in promo.groupby("category")["flagged"].mean().items()},
-        "hard_negatives_flagged": float(hard["flagged"].mean()) if len(hard) else None,
+        "hard_negatives_flagged": float(hard["flagged"].mean()),
+        "hard_negatives_flagged_by_share": {"English": float(hard[hard_is_english]["flagged"].mean()),
+                                            "non-English": float(hard[~hard_is_english]["flagged"].mean())},
         "editorial_10plus_flagged": float(editorial["flagged"].mean()),
-        "n_promotion": int(len(promo)), "n_hard_negatives": int(len(hard)), "n_editorial_10plus": int(len(editorial)),
+        "counts": {"promotion": int(len(promo)), "hard_negatives": int(len(hard)), "editorial_10plus": int(len(editorial)),
+                   **{f"promotion_{k}": int(len(v)) for k, v in shares.items()}},
     }
 
 

@@ -99,6 +99,35 @@ class HashedNgrams:
     end: list[np.ndarray]
     kind: list[int]  # per part: 0 = word n-gram, 1 = char n-gram
 
+    def add(self, rows, columns, begin, end, kind: int) -> None:
+        for name, value in zip(("rows", "columns", "begin", "end", "kind"), (rows, columns, begin, end, kind)):
+            getattr(self, name).append(value)
+
+
+def _interleaved(length: int, sizes: range, raw_hash, valid, last_unit, salt: int, hash_bits: int):
+    """Hash n-grams of every size starting at each of ``length`` units, in unit order.
+
+    Emitting all sizes of one start position together keeps the output sorted by row,
+    which the CSR construction needs. Returns each n-gram's first unit, last unit
+    (``last_unit``: exclusive end for characters, index of the last token for words) and
+    hashed column. ``raw_hash(n, count)``, ``valid(n, count)`` and ``last_unit(n, count)``
+    give arrays over the ``count = length - n + 1`` start positions.
+    """
+    width = len(sizes)
+    columns = np.zeros((length, width), dtype=np.int32)
+    ends = np.zeros((length, width), dtype=np.int64)
+    ok = np.zeros((length, width), dtype=bool)
+    for j, n in enumerate(sizes):
+        count = length - n + 1
+        if count <= 0:
+            continue
+        columns[:count, j] = _columns(raw_hash(n, count), salt + n, hash_bits)
+        ends[:count, j] = last_unit(n, count)
+        ok[:count, j] = valid(n, count)
+    keep = ok.ravel()
+    first = np.repeat(np.arange(length, dtype=np.int64), width)[keep]
+    return first, ends.ravel()[keep], columns.ravel()[keep]
+
 
 def hash_ngrams(
     texts: Sequence[str],
@@ -126,21 +155,14 @@ def hash_ngrams(
     seps_before = np.zeros(n_codes + 1, dtype=np.int32)
     np.cumsum(codes == _SEP, out=seps_before[1:])
     occurrences = HashedNgrams([], [], [], [], [])
-
-    def add(rows, columns, begin, end, kind):
-        for field, value in zip(("rows", "columns", "begin", "end", "kind"), (rows, columns, begin, end, kind)):
-            getattr(occurrences, field).append(value)
-
     if char_ngrams:
-        for n in range(char_ngrams[0], char_ngrams[1] + 1):
-            count = n_codes - n + 1
-            if count <= 0:
-                continue
-            with np.errstate(over="ignore"):
-                raw = (prefix[n:] - prefix[:count]) * inverse[:count]
-            valid = np.flatnonzero(seps_before[n:] == seps_before[:count])
-            add(row_of_code[valid], _columns(raw[valid], 100 + n, hash_bits), valid, valid + n, 1)
-
+        sizes = range(char_ngrams[0], char_ngrams[1] + 1)
+        begin, end, columns = _interleaved(
+            n_codes, sizes,
+            lambda n, count: (prefix[n:] - prefix[:count]) * inverse[:count],
+            lambda n, count: seps_before[n:] == seps_before[:count],
+            lambda n, count: np.arange(n, n + count), 100, hash_bits)
+        occurrences.add(row_of_code[begin], columns, begin, end, 1)
     if word_ngrams:
         bmp = np.minimum(codes, 0xFFFF)
         word = _IS_WORD[bmp] | (codes > 0xFFFF)
@@ -155,49 +177,91 @@ def hash_ngrams(
         with np.errstate(over="ignore"):
             token_hash = (prefix[token_end] - prefix[token_begin]) * inverse[token_begin]
         token_row = row_of_code[token_begin]
-        for n in range(word_ngrams[0], word_ngrams[1] + 1):
-            count = len(token_begin) - n + 1
-            if count <= 0:
-                continue
-            same_row = np.flatnonzero(token_row[:count] == token_row[n - 1:])
-            combined = token_hash[:count]
+
+        def combined(n: int, count: int) -> np.ndarray:
+            value = token_hash[:count]
             with np.errstate(over="ignore"):
                 for k in range(1, n):
-                    combined = combined * _MULTIPLIER + token_hash[k:k + count]
-            add(token_row[same_row], _columns(combined[same_row], n, hash_bits),
-                token_begin[same_row], token_end[n - 1:][same_row], 0)
+                    value = value * _MULTIPLIER + token_hash[k:k + count]
+            return value
+
+        first, last, columns = _interleaved(
+            len(token_begin), range(word_ngrams[0], word_ngrams[1] + 1), combined,
+            lambda n, count: token_row[:count] == token_row[n - 1:],
+            lambda n, count: np.arange(n - 1, n - 1 + count), 0, hash_bits)
+        occurrences.add(token_row[first], columns, token_begin[first], token_end[last], 0)
     return occurrences, codes
 
 
-def _ngram_matrix(occurrences: HashedNgrams, n_rows: int, hash_bits: int) -> sp.csr_matrix:
-    """CSR matrix of n-gram counts, each kind scaled by 1/sqrt(its n-gram count in the row).
+def _ngram_parts(occurrences: HashedNgrams, n_rows: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(rows, columns, values)`` of each n-gram part, each kind scaled by 1/sqrt(its count in the row).
 
     The scaling makes long and short paragraphs comparable (like l2 normalisation of a
-    count vector) without sorting to sum duplicate columns; parts are merged by a
-    counting sort on rows (CSR does not need sorted columns within a row).
+    count vector) without sorting to sum duplicate columns.
     """
-    counts = [np.bincount(rows, minlength=n_rows) for rows in occurrences.rows]
-    per_kind = {kind: np.zeros(n_rows, dtype=np.int64) for kind in set(occurrences.kind)}
-    for kind, count in zip(occurrences.kind, counts):
-        per_kind[kind] += count
+    per_kind: dict[int, np.ndarray] = {}
+    for rows, kind in zip(occurrences.rows, occurrences.kind):
+        per_kind[kind] = per_kind.get(kind, 0) + np.bincount(rows, minlength=n_rows)
     scale = {kind: 1.0 / np.sqrt(np.maximum(total, 1)) for kind, total in per_kind.items()}
+    return [(rows, columns, scale[kind][rows])
+            for rows, columns, kind in zip(occurrences.rows, occurrences.columns, occurrences.kind)]
+
+
+def _merge_parts(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int, width: int) -> sp.csr_matrix:
+    """One CSR matrix from parts that are each sorted by row, by a counting sort on rows.
+
+    CSR does not need sorted columns within a row, so no general sort (or hstack) is needed.
+    """
+    counts = [np.bincount(rows, minlength=n_rows) for rows, _, _ in parts]
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(sum(counts, np.zeros(n_rows, dtype=np.int64)), out=indptr[1:])
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, dtype=np.int32)
-    values = np.empty(nnz, dtype=np.float64)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    values = np.empty(int(indptr[-1]), dtype=np.float64)
     filled = indptr[:-1].copy()
-    for rows, columns, kind, count in zip(occurrences.rows, occurrences.columns, occurrences.kind, counts):
+    for (rows, columns, data), count in zip(parts, counts):
         part_start = np.zeros(n_rows, dtype=np.int64)
         np.cumsum(count[:-1], out=part_start[1:])
         destination = filled[rows] + (np.arange(len(rows)) - part_start[rows])
         indices[destination] = columns
-        values[destination] = scale[kind][rows]
+        values[destination] = data
         filled += count
-    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, 2**hash_bits))
+    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
 
 
-_URL = re.compile(r"https?://|www\.|\.(?:com|net|org|io)\b", re.IGNORECASE)
+def _find_all(haystack: str, needle: str) -> list[int]:
+    """Every start of ``needle`` in ``haystack`` (str.find runs in C; matches are rare)."""
+    found, position = [], haystack.find(needle)
+    while position != -1:
+        found.append(position)
+        position = haystack.find(needle, position + 1)
+    return found
+
+
+def _rows_of(positions: list[int], starts: np.ndarray, n: int) -> np.ndarray:
+    """Which of the texts laid end to end at ``starts`` contain one of ``positions``."""
+    found = np.zeros(n, dtype=bool)
+    if positions:
+        found[np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right") - 1] = True
+    return found
+
+
+def _link_rows(joined: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Texts with a URL and texts with an e-mail address, found in one pass per marker.
+
+    A regex scan of the whole batch is slow in Python's engine, so literal markers are
+    located with str.find and only their surroundings are checked.
+    """
+    lower = joined.lower()
+    urls = [p for marker in _URL_MARKERS for p in _find_all(lower, marker)]
+    for suffix in _URL_SUFFIXES:
+        end = len(suffix)
+        urls += [p for p in _find_all(lower, suffix) if not lower[p + end:p + end + 1].isalnum()]
+    emails = [p for p in _find_all(joined, "@") if _EMAIL.search(joined, max(p - 64, 0), p + 64)]
+    return _rows_of(urls, starts, n), _rows_of(emails, starts, n)
+
+
+_URL_MARKERS = ("http://", "https://", "www.")
+_URL_SUFFIXES = (".com", ".net", ".org", ".io")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WORD_BINS = 12  # one-hot of floor(log2(words + 1)), capped: 1, 2-3, 4-7, ... 2048+
 _CHAR_BINS = 14
@@ -252,8 +316,7 @@ def layout_features(texts: Sequence[str]) -> Layout:
     punct = per_text(~word & ~_IS_SPACE[bmp] & (codes != _SEP))
     last = np.where(chars > 0, codes[np.maximum(starts[1:] - 2, 0)], 0)
     first = np.where(chars > 0, codes[starts[:-1]], 0)
-    has_url = np.fromiter((_URL.search(t) is not None for t in texts), dtype=bool, count=n)
-    has_email = np.fromiter(("@" in t and _EMAIL.search(t) is not None for t in texts), dtype=bool, count=n)
+    has_url, has_email = _link_rows("\x00".join(texts), starts, n)
     upper_ratio = per_text(upper) / np.maximum(letters, 1)
     columns = [
         np.log1p(chars) / 8,
@@ -438,23 +501,45 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> sp.csr_matrix:
         """Features of every row, computed batch by batch (whole documents per batch)."""
-        frame = as_paragraph_frame(X)
-        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        starts = document_starts(doc_ids, len(frame))
-        blocks, first = [], 0
-        while first < len(starts) - 1:
-            last = int(np.searchsorted(starts, starts[first] + BATCH_PARAGRAPHS, side="left"))
-            last = min(max(last, first + 1), len(starts) - 1)
-            rows = slice(starts[first], starts[last])
-            blocks.append(self._transform_batch(frame["text"].iloc[rows].tolist(), starts[first:last + 1] - starts[first]))
-            first = last
+        blocks = [_merge_parts(parts, n, width) for parts, n, width in self._batches(X)]
         if not blocks:
             return sp.csr_matrix((0, 2**self.hash_bits + len(self.feature_blocks())))
         return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
 
-    def _transform_batch(self, texts: list[str], starts: np.ndarray) -> sp.csr_matrix:
+    def linear_scores(self, X, coef: np.ndarray, intercept: float) -> np.ndarray:
+        """``transform(X) @ coef + intercept`` without building the matrix.
+
+        Prediction only needs each row's weighted sum, so every part of the features
+        is reduced with one gather and one bincount: no CSR merge on the hot path.
+        """
+        outputs = []
+        for parts, n, _ in self._batches(X):
+            total = np.full(n, float(intercept))
+            for rows, columns, values in parts:
+                total += np.bincount(rows, weights=values * coef[columns], minlength=n)
+            outputs.append(total)
+        return np.concatenate(outputs) if outputs else np.zeros(0)
+
+    def _batches(self, X):
+        """``(parts, rows, width)`` per batch of whole documents of about ``BATCH_PARAGRAPHS`` rows."""
+        frame = as_paragraph_frame(X)
+        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
+        starts = document_starts(doc_ids, len(frame))
+        texts = frame["text"].tolist()
+        first = 0
+        while first < len(starts) - 1:
+            last = int(np.searchsorted(starts, starts[first] + BATCH_PARAGRAPHS, side="left"))
+            last = min(max(last, first + 1), len(starts) - 1)
+            batch = texts[starts[first]:starts[last]]
+            parts, width = self._batch_parts(batch, starts[first:last + 1] - starts[first])
+            yield parts, len(batch), width
+            first = last
+
+    def _batch_parts(self, texts: list[str], starts: np.ndarray) -> tuple[list, int]:
+        """Row-sorted ``(rows, columns, values)`` parts of one batch, and the total width."""
         n = len(texts)
-        blocks = []
+        width = 2**self.hash_bits
+        parts = []
         normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
         uses_words = "words" in self.groups
         uses_chars = "chars" in self.groups
@@ -465,18 +550,22 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
                 tuple(self.char_ngrams) if uses_chars else None,
                 tuple(self.word_ngrams) if uses_words else None,
             )
-            blocks.append(_ngram_matrix(occurrences, n, self.hash_bits))
-        else:
-            blocks.append(sp.csr_matrix((n, 2**self.hash_bits)))
+            parts += _ngram_parts(occurrences, n)
+        dense = []
         if "layout" in self.groups or "context" in self.groups:
             layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
             if "layout" in self.groups:
-                blocks.append(sp.csr_matrix(layout.matrix))
+                dense.append(layout.matrix)
             if "context" in self.groups:
-                blocks.append(sp.csr_matrix(context_features(layout, starts)))
+                dense.append(context_features(layout, starts))
         if "repetition" in self.groups:
-            blocks.append(sp.csr_matrix(repetition_features(normalised, starts)))
-        return sp.hstack(blocks, format="csr")
+            dense.append(repetition_features(normalised, starts))
+        if dense:
+            matrix = np.hstack(dense)
+            rows, columns = np.nonzero(matrix)
+            parts.append((rows, columns + width, matrix[rows, columns]))
+            width += matrix.shape[1]
+        return parts, width
 
 
 SCORE_CONTEXT_NAMES: tuple[str, ...] = (

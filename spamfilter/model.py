@@ -178,9 +178,16 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def first_pass_logits(self, X) -> np.ndarray:
-        """Log-odds of spam from the first stage alone (paragraph features only)."""
+        """Log-odds of spam from the first stage alone (paragraph features only).
+
+        Equal to ``pipeline_.decision_function`` but computed without building the
+        feature matrix (see ``ParagraphFeatures.linear_scores``), which is what makes
+        prediction fast.
+        """
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.decision_function(as_paragraph_frame(X))
+        classifier = self.pipeline_.named_steps["classifier"]
+        features = self.pipeline_.named_steps["features"]
+        return features.linear_scores(as_paragraph_frame(X), classifier.coef_[0], classifier.intercept_[0])
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of spam (the final linear stage's raw output)."""
