@@ -8,6 +8,7 @@ never leaves a model that loads with the wrong content.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -79,7 +80,8 @@ def _write_temporary(directory: Path, name: str, write) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
     return Path(temporary)
 
@@ -107,12 +109,42 @@ def save_model(model: SpamClassifier, directory: str | Path, training: dict | No
     try:
         meta_tmp = _write_temporary(directory, META_FILE, lambda h: h.write(text))
     except BaseException:
-        os.unlink(model_tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(model_tmp)
         raise
-    with _interrupts_deferred():
-        os.replace(model_tmp, directory / MODEL_FILE)
-        os.replace(meta_tmp, directory / META_FILE)
+    _publish(directory, model_tmp, meta_tmp)
     return meta
+
+
+def _publish(directory: Path, model_tmp: Path, meta_tmp: Path) -> None:
+    """Rename both temporary files into place, or leave the previous model as it was.
+
+    Ctrl-C is held during the renames; if the second rename fails, the previous
+    ``model.joblib`` (kept as a hard link) is put back. Temporary files never remain.
+    Only a power loss between the two renames can leave a new model file next to the old
+    metadata, and then loading refuses it by checksum instead of loading wrong content.
+    """
+    model_path, backup = directory / MODEL_FILE, None
+    try:
+        with _interrupts_deferred():
+            if model_path.exists():
+                backup = directory / f".{MODEL_FILE}.{os.getpid()}.previous"
+                if backup.exists():
+                    backup.unlink()
+                os.link(model_path, backup)
+            os.replace(model_tmp, model_path)
+            try:
+                os.replace(meta_tmp, directory / META_FILE)
+            except BaseException:
+                if backup is not None:
+                    os.replace(backup, model_path)
+                    backup = None
+                raise
+    finally:
+        for leftover in (model_tmp, meta_tmp, backup):
+            if leftover is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
 
 
 def read_meta(directory: str | Path) -> dict:
@@ -141,9 +173,22 @@ def read_meta(directory: str | Path) -> dict:
 def load_model(directory: str | Path | None = None) -> SpamClassifier:
     """Load a model directory (the shipped default when None), verifying it before unpickling.
 
+    A ``.skops`` file, or a directory holding ``model.skops``, is loaded with the safe
+    loader (:mod:`spamfilter.safe_format`) instead: no unpickling at all.
     The metadata is attached as ``model.metadata_``.
     """
     directory = Path(directory) if directory is not None else default_model_dir()
+    if directory.suffix == ".skops" or ((directory / "model.skops").is_file() and not (directory / MODEL_FILE).exists()):
+        from .safe_format import load_safe
+
+        if not directory.exists():
+            raise ArtifactError(f"{directory}: no such model file")
+        model = load_safe(directory)
+        _warn_version(model.metadata_)
+        return model
+    if directory.is_file():
+        raise ArtifactError(f"{directory}: is a file; give the model directory (holding {META_FILE}) "
+                            "or a .skops file")
     meta = read_meta(directory)
     model_path = directory / MODEL_FILE
     if not model_path.is_file():
@@ -153,15 +198,25 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
             f"{model_path}: checksum does not match {META_FILE}; the file was modified or "
             "only partly written. Refusing to unpickle it (pickles can run code); retrain or re-copy the model"
         )
-    trained_with = meta.get("versions", {}).get("scikit-learn")
-    if trained_with != sklearn.__version__:
-        warnings.warn(
-            f"model trained with scikit-learn {trained_with}, running {sklearn.__version__}; "
-            "scores may differ slightly; retrain with 'spamfilter train' to remove this warning",
-            stacklevel=2,
-        )
-    model = joblib.load(model_path)
+    _warn_version(meta)
+    try:
+        model = joblib.load(model_path)
+    except Exception as error:  # a checksummed file that still fails: e.g. incompatible library versions
+        raise ArtifactError(f"{model_path}: cannot be loaded ({type(error).__name__}: {error}); "
+                            "retrain the model with this version of spamfilter") from None
     if not isinstance(model, SpamClassifier):
         raise ArtifactError(f"{model_path}: holds a {type(model).__name__}, not a SpamClassifier")
     model.metadata_ = meta
     return model
+
+
+def _warn_version(meta: dict) -> None:
+    """Warn when the model was trained with another scikit-learn version than the running one."""
+    versions = meta.get("versions") if isinstance(meta.get("versions"), dict) else {}
+    trained_with = versions.get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        warnings.warn(
+            f"model trained with scikit-learn {trained_with}, running {sklearn.__version__}; "
+            "scores may differ slightly; retrain with 'spamfilter train' to remove this warning",
+            stacklevel=3,
+        )

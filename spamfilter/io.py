@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -83,30 +84,110 @@ def detect_format(path: str, input_format: str = "auto") -> str:
     return formats[suffix]
 
 
+@dataclass
+class ReadStats:
+    """What the readers met: counters a caller passes in and reports afterwards."""
+
+    decode_errors: int = 0  # invalid UTF-8 byte sequences decoded as U+FFFD
+    empty_files: int = 0
+
+    def add(self, other: "ReadStats") -> None:
+        self.decode_errors += other.decode_errors
+        self.empty_files += other.empty_files
+
+
+_BOM = "\ufeff"
+_REPLACEMENT_BYTES = "\ufffd".encode("utf-8")
+_GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
+
+
+def decode_utf8(data: bytes, stats: ReadStats | None = None) -> str:
+    """``data`` as UTF-8; each invalid byte sequence becomes U+FFFD and is counted in ``stats``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        if stats is not None:
+            # U+FFFD that were already in the input (validly encoded) are not errors.
+            stats.decode_errors += text.count("\ufffd") - data.count(_REPLACEMENT_BYTES)
+        return text
+
+
 def check_readable(path: str) -> None:
     """Raise a DataError unless ``path`` is stdin or an existing regular file."""
     if path == STDIN:
         return
     p = Path(path)
     if not p.exists():
-        raise DataError("no such file", source=path)
+        raise DataError("no such file (check the path)", source=path)
     if p.is_dir():
-        raise DataError("is a directory; expected a file", source=path)
+        raise DataError("is a directory; expected a file (pass the files inside it)", source=path)
+
+
+_CORRUPT_GZIP = (EOFError, zlib.error, OSError)
 
 
 @contextlib.contextmanager
-def open_text(path: str) -> Iterator[IO[str]]:
-    """Open a file, gzip file or stdin as UTF-8 text; undecodable bytes become U+FFFD."""
+def open_binary(path: str) -> Iterator[IO[bytes]]:
+    """Open a file, gzip file (``.gz``) or stdin (``-``) for reading bytes.
+
+    Opening and reading errors (permissions, truncated or corrupt gzip) become
+    :class:`DataError` naming the file.
+    """
     check_readable(path)
     if path == STDIN:
-        yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace", newline="")
+        yield sys.stdin.buffer
         return
-    raw: IO[bytes] = gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
-    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="") as handle:
+    try:
+        raw: IO[bytes] = gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+    except OSError as error:
+        raise DataError(f"cannot open ({error.strerror or error})", source=path) from None
+    with raw:
         try:
-            yield handle
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise DataError(f"the gzip stream is truncated or corrupt ({error})", source=path) from error
+            yield raw
+        except _CORRUPT_GZIP as error:
+            if path.endswith(".gz"):
+                raise DataError(f"the gzip stream is truncated or corrupt ({error}); "
+                                "re-download or re-compress the file", source=path) from error
+            raise DataError(f"read error ({error})", source=path) from error
+
+
+@contextlib.contextmanager
+def open_text(path: str, stats: ReadStats | None = None) -> Iterator[IO[str]]:
+    """The whole of a file, gzip file or stdin as UTF-8 text (invalid bytes become U+FFFD)."""
+    with open_binary(path) as raw:
+        data = raw.read()
+    yield io.StringIO(_strip_bom(decode_utf8(data, stats)), newline="")
+
+
+def _strip_bom(text: str) -> str:
+    return text[1:] if text.startswith(_BOM) else text
+
+
+def _sniff(head: bytes, path: str, fmt: str) -> None:
+    """Refuse content whose magic bytes contradict the format chosen for it."""
+    if head.startswith(_GZIP_MAGIC):
+        raise DataError("is gzip-compressed but its name does not end in .gz; rename it to add .gz",
+                        source=path)
+    if head.startswith(_PARQUET_MAGIC) and fmt != "parquet":
+        raise DataError(f"is a Parquet file, not {fmt}; rename it to .parquet or pass --input-format parquet",
+                        source=path)
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {list: "list", dict: "object", str: "string"}.get(type(value), type(value).__name__)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _text_document(doc_id: str, text: str, split: SplitMode, record: dict[str, Any] | None = None) -> Document:
@@ -118,12 +199,15 @@ def _text_document(doc_id: str, text: str, split: SplitMode, record: dict[str, A
 def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int) -> Document:
     items = record["paragraphs"]
     if not isinstance(items, list):
-        raise DataError("'paragraphs' must be a list of objects with a 'text' field", source=path, line=line)
+        raise DataError(f"'paragraphs' must be a list of objects with a 'text' field, got {_json_type(items)}",
+                        source=path, line=line)
     paragraphs, kinds, categories = [], [], []
     for number, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            got = (f"'text' is {_json_type(item.get('text'))}" if isinstance(item, dict)
+                   else f"a {_json_type(item)}")
             raise DataError(
-                f"paragraph {number} must be an object with a string 'text' field, got {str(item)[:60]!r}",
+                f"paragraph {number} must be an object with a string 'text' field, got {got}: {str(item)[:60]!r}",
                 source=path, line=line,
             )
         try:
@@ -135,14 +219,23 @@ def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int
     return Document(doc_id, paragraphs, kinds, record.get("source"), record.get("lang"), categories, record)
 
 
+def _load_json_line(line_text: str, path: str, line: int) -> object:
+    """One parsed JSON value; DataError (naming the line) when it is not valid JSON."""
+    try:
+        return json.loads(line_text.lstrip(_BOM))
+    except json.JSONDecodeError as error:
+        hint = ("; the file does not look like JSON lines: if it is CSV or TSV, give it that extension "
+                "or pass --input-format csv/tsv") if line == 1 else ""
+        raise DataError(f"invalid JSON ({error.msg} at column {error.colno}){hint}", source=path, line=line) from None
+    except RecursionError:
+        raise DataError("JSON nested too deeply to read; flatten the record", source=path, line=line) from None
+
+
 def parse_document_line(line_text: str, path: str, line: int, split: SplitMode, text_field: str = "text") -> Document:
     """One line of document JSONL as a Document; DataError names the line on any problem."""
-    try:
-        record = json.loads(line_text)
-    except json.JSONDecodeError as error:
-        raise DataError(f"invalid JSON ({error.msg} at column {error.colno})", source=path, line=line) from None
+    record = _load_json_line(line_text, path, line)
     if not isinstance(record, dict):
-        raise DataError(f"expected a JSON object per line, got {type(record).__name__}", source=path, line=line)
+        raise DataError(f"expected a JSON object per line, got {_json_type(record)}", source=path, line=line)
     doc_id = str(record.get("id", f"{Path(path).name}:{line}"))
     if "paragraphs" in record:
         return _presplit_document(record, doc_id, path, line)
@@ -153,7 +246,8 @@ def parse_document_line(line_text: str, path: str, line: int, split: SplitMode, 
         )
     text = record[text_field]
     if not isinstance(text, str):
-        raise DataError(f"field {text_field!r} must be a string, got {type(text).__name__}", source=path, line=line)
+        raise DataError(f"field {text_field!r} must be a string, got {_json_type(text)} "
+                        f"(use \"\" for an empty document)", source=path, line=line)
     return _text_document(doc_id, text, split, record)
 
 
@@ -163,101 +257,181 @@ def _is_table_record(record: object, columns: ColumnNames) -> bool:
     )
 
 
+def _warn_read_problems(path: str, stats: ReadStats) -> None:
+    if stats.decode_errors:
+        warnings.warn(f"{path}: {stats.decode_errors} invalid UTF-8 byte sequence(s) replaced by U+FFFD; "
+                      "if the file uses another encoding, convert it (e.g. iconv -f cp1252 -t utf-8)",
+                      stacklevel=3)
+    if stats.empty_files:
+        warnings.warn(f"{path}: the file is empty; it holds no documents", stacklevel=3)
+
+
 def iter_documents(
     path: str,
     split: SplitMode = "blank",
     input_format: str = "auto",
     columns: ColumnNames | None = None,
     text_field: str = "text",
+    stats: ReadStats | None = None,
 ) -> Iterator[Document]:
-    """Stream the documents of one input file (or stdin), in order."""
+    """Stream the documents of one input file (or stdin), in order.
+
+    Invalid UTF-8 is decoded as U+FFFD, never an error: the count is added to ``stats``
+    (when given) and reported as a warning once the file is read. An empty file holds
+    no documents (also warned).
+    """
     columns = columns or ColumnNames()
+    check_readable(path)
     fmt = detect_format(path, input_format)
-    if fmt == "text":
-        with open_text(path) as handle:
-            text = handle.read()
-        yield _text_document(Path(path).name if path != STDIN else "stdin", text, split)
-        return
-    if fmt in ("csv", "tsv", "parquet"):
-        yield from _table_documents(read_table(path, fmt, columns), path, columns)
-        return
-    with open_text(path) as handle:
-        first = True
-        for number, line_text in enumerate(handle, start=1):
-            if not line_text.strip():
+    local = ReadStats()
+    try:
+        if fmt == "jsonl":
+            yield from _jsonl_documents(path, split, columns, text_field, local)
+        else:
+            frame_or_text = _read_whole(path, fmt, columns, local)
+            if isinstance(frame_or_text, str):
+                if frame_or_text.strip():
+                    yield _text_document(Path(path).name if path != STDIN else "stdin", frame_or_text, split)
+            else:
+                yield from _table_documents(frame_or_text, path, columns)
+    finally:
+        if stats is not None:
+            stats.add(local)
+    _warn_read_problems(path, local)
+
+
+def _jsonl_documents(path: str, split: SplitMode, columns: ColumnNames, text_field: str,
+                     stats: ReadStats) -> Iterator[Document]:
+    """Documents of a JSONL file, streamed line by line (paragraph tables are read whole)."""
+    seen_content = False
+    with open_binary(path) as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            if number == 1:
+                _sniff(raw_line[:4], path, "jsonl")
+            line_text = decode_utf8(raw_line, stats)
+            if not line_text.strip(_BOM + " \t\r\n\x00"):
                 continue
-            if first:
-                first = False
-                try:
-                    probe = json.loads(line_text)
-                except json.JSONDecodeError:
-                    probe = None
+            if not seen_content:
+                seen_content = True
+                probe = _load_json_line(line_text, path, number)
                 if _is_table_record(probe, columns):
-                    handle.seek(0)
-                    yield from _table_documents(read_table(path, "jsonl", columns), path, columns)
+                    rest = decode_utf8(handle.read(), stats)
+                    lines = [""] * (number - 1) + [line_text] + rest.split("\n")
+                    frame = _jsonl_table(lines, path)
+                    yield from _table_documents(frame, path, columns)
                     return
             yield parse_document_line(line_text, path, number, split, text_field)
+    if not seen_content:
+        stats.empty_files += 1
 
 
-def read_table(path: str, fmt: str, columns: ColumnNames) -> pd.DataFrame:
-    """A paragraph table with its ``text`` column checked; rows keep the file's order."""
-    try:
-        if fmt == "parquet":
-            frame = pd.read_parquet(path)
-        elif fmt == "jsonl":
-            frame = pd.read_json(path, lines=True, dtype=False, compression="infer")
-        else:
-            frame = pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False,
-                                na_values=[""], compression="infer", encoding_errors="replace")
-    except (ValueError, OSError, EOFError, zlib.error) as error:
-        raise DataError(f"cannot read as {fmt}: {error}", source=path) from None
-    if columns.text not in frame.columns:
-        raise DataError(
-            f"no text column {columns.text!r}; columns are {list(frame.columns)[:12]} "
-            f"(choose one with --text-column)", source=path,
-        )
+def _jsonl_table(lines: list[str], path: str) -> pd.DataFrame:
+    """A paragraph table from JSON lines; ``attrs['lines']`` maps rows to file lines."""
+    records, numbers = [], []
+    for number, line_text in enumerate(lines, start=1):
+        if not line_text.strip(_BOM + " \t\r\n\x00"):
+            continue
+        record = _load_json_line(line_text, path, number)
+        if not isinstance(record, dict):
+            raise DataError(f"expected a JSON object per line, got {_json_type(record)}", source=path, line=number)
+        records.append(record)
+        numbers.append(number)
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    frame.attrs["lines"] = numbers
     return frame
 
 
-def _row_number(fmt_path: str, row: int) -> int:
+def _read_whole(path: str, fmt: str, columns: ColumnNames, stats: ReadStats) -> str | pd.DataFrame:
+    """A text file's decoded text, or a CSV/TSV/Parquet paragraph table."""
+    with open_binary(path) as handle:
+        data = handle.read()
+    _sniff(data[:4], path, fmt)
+    if not data.strip():
+        stats.empty_files += 1
+        return "" if fmt == "text" else pd.DataFrame({columns.text: []}, dtype=object)
+    if fmt == "text":
+        return _strip_bom(decode_utf8(data, stats))
+    return read_table(path, fmt, columns, data, stats)
+
+
+def read_table(path: str, fmt: str, columns: ColumnNames, data: bytes | None = None,
+               stats: ReadStats | None = None) -> pd.DataFrame:
+    """A paragraph table with its ``text`` column checked; rows keep the file's order.
+
+    ``data`` is the file's (decompressed) content when already read.
+    """
+    if data is None:
+        with open_binary(path) as handle:
+            data = handle.read()
+    try:
+        if fmt == "parquet":
+            frame = pd.read_parquet(io.BytesIO(data))
+        elif fmt == "jsonl":
+            frame = _jsonl_table(_strip_bom(decode_utf8(data, stats)).split("\n"), path)
+        else:
+            text = _strip_bom(decode_utf8(data, stats))
+            frame = pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str,
+                                keep_default_na=False, na_values=[""])
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError, zlib.error) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(f"cannot read as {fmt}: {first}", source=path) from None
+    if columns.text not in frame.columns:
+        found = [str(c) for c in frame.columns][:12]
+        hint = ("; the content looks like JSON lines: give the file a .jsonl extension or pass --input-format jsonl"
+                if found and found[0].lstrip().startswith("{") else " (choose one with --text-column)")
+        raise DataError(f"no text column {columns.text!r}; columns are {found}{hint}", source=path)
+    return frame
+
+
+def _row_number(fmt_path: str, row: int, frame: pd.DataFrame | None = None) -> int:
     """1-based line of a table row as a user sees it (CSV/TSV have a header line)."""
+    if frame is not None and "lines" in frame.attrs and row < len(frame.attrs["lines"]):
+        return frame.attrs["lines"][row]
     name = fmt_path[:-3] if fmt_path.endswith(".gz") else fmt_path
     return row + (2 if Path(name).suffix.lower() in (".csv", ".tsv") else 1)
 
 
 def _table_documents(frame: pd.DataFrame, path: str, columns: ColumnNames) -> Iterator[Document]:
-    """Group a paragraph table into documents by ``doc_id`` (each row is its own without one)."""
+    """Group a paragraph table into documents by ``doc_id`` (each row is its own without one).
+
+    A missing or null ``text`` is an empty paragraph (as an empty CSV cell); any other
+    non-string is an error naming the row.
+    """
     texts = frame[columns.text]
-    bad = texts.map(lambda value: not isinstance(value, str) and not pd.isna(value))
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise DataError(f"text must be a string, got {texts.iloc[row]!r}", source=path, line=_row_number(path, row))
-    texts = texts.fillna("").astype(str)
+    for row, value in enumerate(texts.tolist()):
+        if not isinstance(value, str) and not _is_missing(value):
+            raise DataError(f"{columns.text!r} must be a string, got {_json_type(value)} {str(value)[:40]!r}",
+                            source=path, line=_row_number(path, row, frame))
+    texts = texts.map(lambda value: "" if _is_missing(value) else value)
     if columns.label in frame.columns:
         kinds = []
         for row, value in enumerate(frame[columns.label].tolist()):
             try:
                 kinds.append(parse_kind(value))
             except ValueError as error:
-                raise DataError(str(error), source=path, line=_row_number(path, row)) from None
+                raise DataError(str(error), source=path, line=_row_number(path, row, frame)) from None
     else:
         kinds = [None] * len(frame)
-    table = pd.DataFrame({"text": texts.to_numpy(), "kind": kinds, "row": range(len(frame))})
+    table = pd.DataFrame({"text": texts.to_numpy(dtype=object), "kind": kinds, "row": range(len(frame))})
     for name in ("source", "lang", "category"):
         table[name] = frame[name].to_numpy() if name in frame.columns else None
     if columns.doc_id in frame.columns:
-        table["doc_id"] = frame[columns.doc_id].astype(str).to_numpy()
+        # A missing id (empty CSV cell, null) is the id "": those rows form one document.
+        doc_ids = frame[columns.doc_id].map(lambda value: "" if _is_missing(value) else str(value))
+        table["doc_id"] = doc_ids.to_numpy(dtype=object)
         table["position"] = (pd.to_numeric(frame[columns.position], errors="coerce").to_numpy()
                              if columns.position in frame.columns else table["row"])
         table = table.sort_values(["position", "row"], kind="stable")
         groups = table.groupby("doc_id", sort=False)
-        order = pd.unique(frame[columns.doc_id].astype(str))
+        order = pd.unique(doc_ids.to_numpy(dtype=object))
         for doc_id in order:
             part = groups.get_group(doc_id)
             yield _frame_document(str(doc_id), part)
     else:
         for row in range(len(table)):
-            yield _frame_document(f"{Path(path).name}:{_row_number(path, row)}", table.iloc[row:row + 1])
+            yield _frame_document(f"{Path(path).name}:{_row_number(path, row, frame)}", table.iloc[row:row + 1])
 
 
 def _frame_document(doc_id: str, part: pd.DataFrame) -> Document:
@@ -300,17 +474,27 @@ def read_corpus(paths: Iterable[str], split: SplitMode = "blank", input_format: 
                 columns: ColumnNames | None = None) -> pd.DataFrame:
     """All paragraphs of the given inputs as one table (for training and evaluation).
 
-    Documents are made unique across files by prefixing ids that repeat.
+    ``attrs["decode_errors"]`` counts invalid UTF-8 sequences replaced by U+FFFD and
+    ``attrs["empty_files"]`` the empty inputs. A document id already used by an earlier
+    file is prefixed with the file name, so documents stay distinct across files.
     """
     frames = []
+    stats = ReadStats()
+    seen: set[str] = set()
     for path in paths:
-        frame = documents_to_frame(iter_documents(path, split, input_format, columns))
+        frame = documents_to_frame(iter_documents(path, split, input_format, columns, stats=stats))
+        repeated = frame["doc_id"].isin(seen)
+        if repeated.any():
+            frame.loc[repeated, "doc_id"] = Path(path).name + "/" + frame.loc[repeated, "doc_id"].astype(str)
+        seen.update(frame["doc_id"])
         if frame["source"].isna().all():
             frame["source"] = Path(path).name.split(".")[0] if path != STDIN else "stdin"
         frames.append(frame)
     if not frames:
         raise DataError("no input files given")
     corpus = pd.concat(frames, ignore_index=True)
+    corpus.attrs["decode_errors"] = stats.decode_errors
+    corpus.attrs["empty_files"] = stats.empty_files
     return corpus
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import SpamfilterError
 from ..io import INPUT_FORMATS
 
 app = typer.Typer(
@@ -38,11 +39,30 @@ PositionColumn = Annotated[str, typer.Option(help="Paragraph position column of 
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
 
 
+# Errors a command turns into one line on stderr and exit code 1 (a traceback only
+# with --debug): spamfilter's own, the operating system's (disk full, permissions) and
+# bad values from libraries. Anything else is a bug and keeps its traceback.
+BOUNDARY_ERRORS: tuple[type[BaseException], ...] = (SpamfilterError, OSError, ValueError, MemoryError)
+
+
+def error_line(error: BaseException) -> str:
+    """One readable line for ``error``: its message, first line only, with its type when not ours."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted; no partial output was written"
+    if isinstance(error, MemoryError):
+        return "out of memory; process the input in smaller files"
+    if not isinstance(error, SpamfilterError):
+        return f"{text} ({type(error).__name__}; run with --debug for the traceback)"
+    return text
+
+
 def fail(error: BaseException, debug: bool) -> None:
+    """Print ``error`` as one line (and its traceback with ``--debug``) and exit non-zero."""
     if debug:
         traceback.print_exception(error)
-    typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(1)
+    typer.echo(f"error: {error_line(error)}", err=True)
+    raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1)
 
 
 def report_progress(message: str) -> None:

@@ -1,0 +1,182 @@
+"""Model artifacts: verification before unpickling, atomic saves, the safe .skops format (issue #6)."""
+
+import json
+import os
+import shutil
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+from typer.testing import CliRunner
+
+import spamfilter
+from spamfilter import artifact, io as sf_io
+from spamfilter.cli import app
+from spamfilter.errors import ArtifactError
+
+from conftest import EDITORIAL
+
+TEXTS = ["Home", "News", "Log in", EDITORIAL[0], EDITORIAL[5], EDITORIAL[2], "Read more", "Leave a comment"]
+LABELS = ["spam"] * 3 + ["content"] * 3 + ["spam"] * 2
+
+
+@pytest.fixture
+def model_dir(tiny_model_dir, tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, target)
+    return target
+
+
+def test_flipped_byte_is_refused_before_unpickling(model_dir, monkeypatch):
+    path = model_dir / "model.joblib"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(joblib, "load", lambda *a, **k: pytest.fail("unpickled a modified file"))
+    with pytest.raises(ArtifactError, match="checksum does not match meta.json; the file was modified"):
+        spamfilter.load_model(model_dir)
+
+
+def test_truncated_model_file_is_refused(model_dir):
+    path = model_dir / "model.joblib"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ArtifactError, match="only partly written"):
+        spamfilter.load_model(model_dir)
+
+
+@pytest.mark.parametrize("meta, message", [
+    ({"schema_version": 99}, "schema version 99, this spamfilter reads 1"),
+    ({"schema_version": 1, "labels": ["ham", "spam"], "model_sha256": "x"}, "foreign labels/checksum"),
+    ("[1, 2]", "schema version None"),
+    ("{not json", "unreadable metadata"),
+])
+def test_foreign_or_broken_meta_is_refused(model_dir, meta, message):
+    (model_dir / "meta.json").write_text(meta if isinstance(meta, str) else json.dumps(meta))
+    with pytest.raises(ArtifactError, match=message):
+        spamfilter.load_model(model_dir)
+
+
+def test_missing_model_file_and_file_instead_of_dir(model_dir):
+    with pytest.raises(ArtifactError, match="is a file; give the model directory"):
+        spamfilter.load_model(model_dir / "meta.json")
+    (model_dir / "model.joblib").unlink()
+    with pytest.raises(ArtifactError, match="model.joblib is missing"):
+        spamfilter.load_model(model_dir)
+
+
+def test_other_sklearn_version_loads_with_warning_naming_both(model_dir):
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"  # not covered by model_sha256: the model stays verifiable
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match=rf"trained with scikit-learn 0\.0\.1, running {sklearn.__version__}"):
+        model = spamfilter.load_model(model_dir)
+    assert list(model.predict(TEXTS)) == LABELS
+
+
+def _no_temporaries(directory):
+    return [p.name for p in directory.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_failed_dump_keeps_previous_model(model_dir, monkeypatch, failure):
+    before = (model_dir / "model.joblib").read_bytes()
+    model = spamfilter.load_model(model_dir)
+
+    def broken_dump(obj, handle, **kwargs):
+        handle.write(b"partial")
+        raise failure
+
+    monkeypatch.setattr(joblib, "dump", broken_dump)
+    with pytest.raises(type(failure)):
+        artifact.save_model(model, model_dir)
+    assert (model_dir / "model.joblib").read_bytes() == before
+    assert spamfilter.load_model(model_dir).threshold_ == model.threshold_
+    assert _no_temporaries(model_dir)
+
+
+@pytest.mark.parametrize("failing_call", [1, 2])
+def test_failed_rename_keeps_previous_model(model_dir, monkeypatch, failing_call):
+    model = spamfilter.load_model(model_dir)
+    model.threshold_ = 0.123  # a visibly different model
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == failing_call:
+            raise OSError("rename failed")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="rename failed"):
+        artifact.save_model(model, model_dir)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert spamfilter.load_model(model_dir).threshold_ != 0.123
+    assert _no_temporaries(model_dir)
+
+
+def test_interrupted_predict_output_keeps_previous_file(tiny_model_dir, tmp_path, monkeypatch):
+    page = tmp_path / "page.txt"
+    page.write_text("Home\n\nSome article text here.\n")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+
+    def interrupted(records, handle):
+        handle.write("half a line")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("spamfilter.cli.core.write_jsonl", interrupted)
+    result = CliRunner().invoke(app, ["predict", str(page), "-m", str(tiny_model_dir), "-o", str(out)])
+    assert result.exit_code == 130
+    assert "interrupted; no partial output was written" in result.stderr
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "page.txt"]
+
+
+def test_atomic_output_failure_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with sf_io.atomic_output(str(tmp_path / "x.jsonl")) as handle:
+            handle.write("data")
+            raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ safe format
+
+def test_export_safe_round_trip(tiny_model_dir, tmp_path):
+    out = tmp_path / "shared.skops"
+    result = CliRunner().invoke(app, ["export-safe", str(tiny_model_dir), str(out)])
+    assert result.exit_code == 0, result.output
+    safe = spamfilter.load_model(out)
+    original = spamfilter.load_model(tiny_model_dir)
+    assert np.array_equal(safe.predict_proba(TEXTS), original.predict_proba(TEXTS))
+    assert safe.metadata_["model_sha256"] == original.metadata_["model_sha256"]
+    (tmp_path / "dir").mkdir()
+    shutil.copy(out, tmp_path / "dir" / "model.skops")
+    assert spamfilter.load_model(tmp_path / "dir").threshold_ == original.threshold_
+
+
+def test_safe_load_refuses_foreign_types(tmp_path):
+    import skops.io as sio
+    from collections import OrderedDict
+
+    from spamfilter.safe_format import load_safe
+
+    path = tmp_path / "evil.skops"
+    sio.dump({"model": OrderedDict(a=1)}, path)
+    with pytest.raises(ArtifactError, match=r"refusing to load types .*collections.OrderedDict"):
+        load_safe(path)
+
+
+def test_safe_load_refuses_non_model_and_garbage(tmp_path):
+    import skops.io as sio
+
+    path = tmp_path / "list.skops"
+    sio.dump([1, 2], path)
+    with pytest.raises(ArtifactError, match="holds a list, not a SpamClassifier"):
+        spamfilter.load_model(path)
+    garbage = tmp_path / "garbage.skops"
+    garbage.write_bytes(b"not a zip")
+    with pytest.raises(ArtifactError, match="not a readable .skops file"):
+        spamfilter.load_model(garbage)

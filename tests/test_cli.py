@@ -1,0 +1,130 @@
+"""Every command on tmp_path with tiny fixtures, and the shipped model end to end (issue #2)."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import spamfilter
+from spamfilter.cli import app
+
+from conftest import BOILERPLATE, EDITORIAL, SEED_ARTICLE, SHARED
+
+PAGE = ["Home", "News", "Log in", EDITORIAL[0], EDITORIAL[5], EDITORIAL[2], "Read more", "Leave a comment"]
+PAGE_LABELS = ["spam"] * 3 + ["content"] * 3 + ["spam"] * 2
+
+runner = CliRunner()
+TINY_ARGS = ["--seed", "0"]
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def page(tmp_path) -> Path:
+    path = tmp_path / "page.txt"
+    path.write_text("\n\n".join(PAGE) + "\n")
+    return path
+
+
+def test_train_writes_a_model_and_prints_metrics(corpus_path, tmp_path):
+    result = run("train", corpus_path, "-o", tmp_path / "m", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "content / paragraph" in result.output and "model written to" in result.output
+    assert spamfilter.load_model(tmp_path / "m").metadata_["training"]["documents"] == 40
+
+
+def test_train_with_min_precision(corpus_path, tmp_path):
+    result = run("train", corpus_path, "-o", tmp_path / "m", "--min-precision", "0.99")
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    assert meta["metrics"]["overall"]["paragraph"]["spam"]["precision"] >= 0.99
+
+
+def test_evaluate_prints_and_writes_json(corpus_path, tiny_model_dir, tmp_path):
+    result = run("evaluate", corpus_path, "-m", tiny_model_dir, "--json", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert "by source:" in result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["overall"]["paragraphs"] == 400
+    assert set(report["by_source"]) == {"alpha", "beta"}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_predict_to_file(page, tiny_model_dir, tmp_path, suffix):
+    out = tmp_path / f"out{suffix}"
+    result = run("predict", page, "-m", tiny_model_dir, "-o", out)
+    assert result.exit_code == 0, result.output
+    if suffix == ".jsonl":
+        frame = pd.read_json(out, lines=True)
+    elif suffix == ".csv":
+        frame = pd.read_csv(out)
+    else:
+        frame = pd.read_parquet(out)
+    assert list(frame.columns) == ["doc_id", "index", "text", "label", "score"]
+    assert frame["label"].tolist() == PAGE_LABELS
+
+
+def test_predict_to_stdout(page, tiny_model_dir):
+    result = run("predict", page, "-m", tiny_model_dir)
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows][0] == "Home" and rows[0]["doc_id"] == "page.txt"
+
+
+def test_predict_threshold_override(page, tiny_model_dir):
+    result = run("predict", page, "-m", tiny_model_dir, "--threshold", "1.0")
+    assert {json.loads(line)["label"] for line in result.stdout.splitlines()} == {"content"}
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"id": "a", "text": 5}\n', "bad.jsonl:1: field 'text' must be a string, got number"),
+    ('{"id": "a"}\n{"id": "b", "text": "x"\n', "bad.jsonl:1: missing field 'text' (or 'paragraphs')"),
+    ('{"text": "x"}\n{"id": "b", "text": "x"\n', "bad.jsonl:2: invalid JSON"),
+    ('[1, 2]\n', "bad.jsonl:1: expected a JSON object per line, got list"),
+    ('{"paragraphs": [{"text": "x", "label": "ad"}]}\n', "bad.jsonl:1: paragraph 0: unknown label 'ad'"),
+])
+def test_predict_bad_input_is_one_line(tmp_path, tiny_model_dir, content, expected):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content)
+    result = run("predict", path, "-m", tiny_model_dir)
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_debug_shows_traceback(tmp_path, tiny_model_dir):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("[]\n")
+    result = run("predict", path, "-m", tiny_model_dir, "--debug")
+    assert result.exit_code == 1 and "Traceback" in result.stderr
+
+
+def test_train_bad_label_names_row(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,label\na,content\nb,adverts\n")
+    result = run("train", path, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    assert "t.csv:3: unknown label 'adverts'; allowed: content, spam, boilerplate, promotion or null" in result.stderr
+
+
+def test_missing_model_dir(page, tmp_path):
+    result = run("predict", page, "-m", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert "no such model directory (train one with 'spamfilter train')" in result.stderr
+
+
+@pytest.mark.skipif(not SEED_ARTICLE.exists(), reason="needs /work/shared")
+@pytest.mark.skipif(not (spamfilter.default_model_dir() / "meta.json").exists(), reason="no shipped model yet")
+def test_default_model_labels_exactly_the_injected_promotion():
+    assert SHARED.exists()
+    result = run("predict", SEED_ARTICLE, "--split", "lines")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    spam = [r["text"] for r in rows if r["label"] == "spam"]
+    assert spam == ["AliDropship is the best solution for dropshipping", "Source link",
+                    "Sell anywhere with AliDropship", "AliDropship is the best solution for dropshipping"]
+    assert all(r["label"] == "content" for r in rows[1:-3])

@@ -1,0 +1,51 @@
+"""Splitting documents into paragraphs and joining them back (issue #2)."""
+
+import time
+
+import pytest
+
+from spamfilter.paragraphs import join_segments, segment, split_paragraphs
+
+
+def test_blank_mode_splits_on_blank_lines_only():
+    text = "Title\nstill title\n\nBody one.\n \t\nBody two."
+    assert split_paragraphs(text) == ["Title\nstill title", "Body one.", "Body two."]
+
+
+def test_lines_mode_splits_on_every_line():
+    assert split_paragraphs("a\nb\n\n c \n", "lines") == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "\n\n", "one", "  lead\n\nmid\n\n\ntrail  \n\n", "a\r\n\r\nb\r\n", "x\n \ny\n", "\ufeffbom\n\nz",
+])
+@pytest.mark.parametrize("mode", ["blank", "lines"])
+def test_round_trip_is_exact(text, mode):
+    assert join_segments(*segment(text, mode)) == text
+
+
+def test_segments_keep_prefix_and_separators():
+    prefix, pieces = segment("\n  a\n\n\nb \n", "blank")
+    assert prefix == "\n  "
+    assert pieces == [("a", "\n\n\n"), ("b", " \n")]
+
+
+def test_crlf_is_a_line_break_and_is_kept():
+    text = "Home\r\nNews\r\n\r\nThe article.\r\n"
+    assert split_paragraphs(text, "blank") == ["Home\r\nNews", "The article."]
+    assert split_paragraphs(text, "lines") == ["Home", "News", "The article."]
+    prefix, pieces = segment(text, "lines")
+    assert pieces[1] == ("News", "\r\n\r\n")
+
+
+def test_empty_and_whitespace_only_have_no_paragraphs():
+    assert split_paragraphs("") == []
+    assert split_paragraphs(" \n\t\n ") == []
+
+
+def test_long_whitespace_run_is_linear():
+    # A 2 MB run of spaces without a newline used to make the separator regex quadratic.
+    text = "start" + " " * 2_000_000 + "end\n\nnext"
+    began = time.perf_counter()
+    assert split_paragraphs(text) == ["start" + " " * 2_000_000 + "end", "next"]
+    assert time.perf_counter() - began < 2

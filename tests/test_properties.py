@@ -1,0 +1,89 @@
+"""Property-based tests: splitting, normalisation, features, Filter (issue #6)."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import spamfilter
+from spamfilter.features import ParagraphFeatures
+from spamfilter.normalize import normalize_text
+from spamfilter.paragraphs import join_segments, segment, split_paragraphs
+
+# Text with many separators and awkward characters, so splits actually happen.
+texty = st.text(alphabet=st.one_of(st.sampled_from(list(" \t\r\n\n\x0b\x0c\u00a0\u2028\u3000ab.😀")), st.characters()),
+                max_size=200)
+modes = st.sampled_from(["blank", "lines"])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+MODEL = settings(FAST, max_examples=40)  # each example scores a document: keep the budget small
+
+
+@FAST
+@given(texty, modes)
+def test_segment_round_trips_and_paragraphs_are_trimmed(text, mode):
+    prefix, pieces = segment(text, mode)
+    assert join_segments(prefix, pieces) == text
+    assert prefix.strip() == ""
+    for paragraph, separator in pieces:
+        assert paragraph and paragraph == paragraph.strip()
+        assert separator.strip() == ""
+    assert split_paragraphs(text, mode) == [p for p, _ in pieces]
+
+
+@FAST
+@given(texty)
+def test_lines_mode_refines_blank_mode(text):
+    # Every "lines" paragraph lies inside exactly one "blank" paragraph.
+    blank = split_paragraphs(text, "blank")
+    lines = split_paragraphs(text, "lines")
+    assert len(lines) >= len(blank)
+    assert "".join("".join(p.split()) for p in lines) == "".join("".join(p.split()) for p in blank)
+
+
+@FAST
+@given(st.text(max_size=200))
+def test_normalize_never_raises_and_has_no_outer_space(text):
+    out = normalize_text(text)
+    assert isinstance(out, str) and out == out.strip()
+
+
+@FAST
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=8))
+def test_features_never_raise_right_shape_finite(texts):
+    features = ParagraphFeatures(hash_bits=10).fit(None)
+    matrix = features.transform(texts)
+    assert matrix.shape == (len(texts), 2**10 + features.n_features_out_)
+    assert np.isfinite(matrix.data).all()
+
+
+@pytest.fixture(scope="module")
+def tiny_filter(tiny_model_dir):
+    return spamfilter.Filter(spamfilter.load_model(tiny_model_dir))
+
+
+@MODEL
+@given(texty)
+def test_filter_clean_never_raises_and_reconstructs(tiny_filter, text):
+    from spamfilter.filtering import restore
+
+    (cleaned,) = tiny_filter.clean_texts([text])
+    assert restore(cleaned.text, cleaned.removed, tiny_filter.split_mode) == text
+
+
+COUNCIL = "The council voted on Tuesday to expand the bus network to four routes."
+EDITORIAL = "Officials said the plan would cost about 12 million euros over three years."
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "BUG (reported to the lead): scores depend on neighbours (context features), so removing "
+    "paragraphs changes the scores of the kept ones; clean(clean(t)) can remove more"))
+@MODEL
+@example(paragraphs=["Home", EDITORIAL, EDITORIAL])
+@example(paragraphs=[COUNCIL, COUNCIL, "Home"])
+@given(st.lists(st.sampled_from(["Home", "Read more", "Log in", "Subscribe to our newsletter",
+                                 "The council voted on Tuesday to expand the bus network to four routes.",
+                                 EDITORIAL]),
+                max_size=8))
+def test_filter_clean_is_idempotent(tiny_filter, paragraphs):
+    once = tiny_filter.clean("\n\n".join(paragraphs))
+    assert tiny_filter.clean(once) == once
