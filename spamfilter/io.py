@@ -434,10 +434,15 @@ def _table_documents(frame: pd.DataFrame, path: str, columns: ColumnNames) -> It
             yield _frame_document(f"{Path(path).name}:{_row_number(path, row, frame)}", table.iloc[row:row + 1])
 
 
+def _present(value: object) -> object | None:
+    """A table cell, with pandas' missing markers (NaN, NA) read as None."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def _frame_document(doc_id: str, part: pd.DataFrame) -> Document:
     first = part.iloc[0]
-    return Document(doc_id, part["text"].tolist(), part["kind"].tolist(),
-                    first["source"], first["lang"], part["category"].tolist())
+    return Document(doc_id, part["text"].tolist(), [_present(k) for k in part["kind"]],
+                    _present(first["source"]), _present(first["lang"]), [_present(c) for c in part["category"]])
 
 
 def documents_to_frame(documents: Iterable[Document]) -> pd.DataFrame:

@@ -168,3 +168,12 @@ def test_same_text_same_columns_in_another_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     here = ParagraphFeatures(hash_bits=14, groups=("words", "chars")).fit(None).transform(["Read more here"])
     assert json.loads(out) == sorted(here.indices.tolist())
+
+
+def test_empty_label_cell_in_csv_is_unlabeled(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("doc_id,position,text,label\nd1,0,Home,boilerplate\nd1,1,Text.,content\nd1,2,Print,\n")
+    frame = read_corpus([str(path)])
+    assert frame["label"].tolist()[:2] == ["spam", "content"]
+    assert frame["kind"].tolist()[:2] == ["boilerplate", "content"]
+    assert frame["label"].isna().tolist() == [False, False, True]

@@ -10,11 +10,12 @@ import pandas as pd
 import typer
 
 from .. import artifact, training
-from ..errors import SpamfilterError
 from ..io import STDIN, ColumnNames, atomic_output, iter_documents, output_format, write_jsonl
+from ..io import read_corpus
 from ..prediction import predict_rows
+from ..report import evaluate_with_report
 from .app import (
-    DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
+    BOUNDARY_ERRORS, DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
     SplitOption, TextColumn, fail, metrics_table, report_progress, app,
 )
 
@@ -37,7 +38,7 @@ def train(
     try:
         result = training.train(data, output, dev, seed, min_precision, split.value, input_format.value,
                                 columns, progress=report_progress)
-    except SpamfilterError as error:
+    except (*BOUNDARY_ERRORS, KeyboardInterrupt) as error:
         fail(error, debug)
     typer.echo(metrics_table(result.metrics))
     typer.echo(f"model written to {output}")
@@ -49,6 +50,7 @@ def evaluate(
     model: ModelOption = None,
     json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the full metrics as JSON.")] = None,
     threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="Also write report.html (self-contained, with plots, breakdowns and the worst mistakes) and its PNGs to this folder.")] = None,
     split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
     text_column: TextColumn = "text", label_column: LabelColumn = "label",
     doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
@@ -59,11 +61,16 @@ def evaluate(
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
         loaded = artifact.load_model(model)
-        report = training.evaluate(data, loaded, threshold, split.value, input_format.value, columns)
+        if report_dir is None:
+            report = training.evaluate(data, loaded, threshold, split.value, input_format.value, columns)
+        else:
+            frame = read_corpus(data, split.value, input_format.value, columns)
+            report, page = evaluate_with_report(frame, loaded, report_dir, threshold)
+            report_progress(f"report written to {page}")
         if json_output is not None:
             with atomic_output(str(json_output)) as handle:
                 json.dump(report, handle, indent=2)
-    except SpamfilterError as error:
+    except (*BOUNDARY_ERRORS, KeyboardInterrupt) as error:
         fail(error, debug)
     typer.echo(metrics_table(report))
 
@@ -94,5 +101,5 @@ def predict(
                     handle.write(frame.to_csv(index=False).encode("utf-8"))
                 else:
                     frame.to_parquet(handle, index=False)
-    except SpamfilterError as error:
+    except (*BOUNDARY_ERRORS, KeyboardInterrupt) as error:
         fail(error, debug)
