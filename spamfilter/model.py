@@ -129,23 +129,32 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if len(set(labels[labels != None])) < 2:  # noqa: E711
             raise ValueError("training needs labeled paragraphs of both classes, content and spam")
         features = self._features().fit(frame)
-        groups = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
-        return self.fit_transformed(features, features.transform(frame), labels, groups, sample_weight)
+        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
+        sources = frame["source"].to_numpy() if "source" in frame.columns else None
+        return self.fit_transformed(features, features.transform(frame), labels, doc_ids, sample_weight, sources)
 
-    def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, groups: np.ndarray,
-                        sample_weight=None) -> "SpamClassifier":
+    def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, doc_ids: np.ndarray,
+                        sample_weight=None, sources: np.ndarray | None = None) -> "SpamClassifier":
         """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
 
         Lets an evaluation compute each source's features once and reuse them across folds.
-        ``labels`` holds ``content``/``spam``/None per row; ``groups`` the document of each row.
+        ``labels`` holds ``content``/``spam``/None per row and ``doc_ids`` the document of
+        each row. With ``sources`` of at least ``folds`` distinct values the out-of-fold
+        scores are grouped by source, so the context pass and the threshold learn from
+        scores on sites the first pass never saw, as it will meet them in use.
         """
         labels = np.asarray(labels, dtype=object)
-        groups = np.asarray(groups)
+        doc_ids = np.asarray(doc_ids)
         n = len(labels)
         labeled = np.flatnonzero(labels != None)  # noqa: E711 (elementwise)
         targets = (labels == SPAM).astype(int)
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        starts = document_starts(groups, n)
+        starts = document_starts(doc_ids, n)
+        groups = doc_ids
+        if sources is not None:
+            sources = pd.Series(sources).fillna("(none)").to_numpy()
+            if len(set(sources[labeled])) >= self.folds:
+                groups = sources
         n_groups = len(np.unique(groups[labeled]))
         folds = min(self.folds, n_groups)
         out_of_fold = None

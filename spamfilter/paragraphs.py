@@ -14,16 +14,35 @@ from typing import Literal
 SplitMode = Literal["blank", "lines"]
 SPLIT_MODES: tuple[str, ...] = ("blank", "lines")
 
-# A paragraph break is a run of whitespace that contains a blank line ("blank")
-# or any line break ("lines"); the paragraph itself never starts or ends with whitespace.
-# The look-behind lets a match start only where a whitespace run starts: without it the
-# search retried from every space of a long run without a newline (quadratic: a 1 MB run
-# of spaces took minutes); with it every run is scanned once.
+# A paragraph break is a run of whitespace that contains a blank line ("blank") or
+# any line break ("lines"); the paragraph itself never starts or ends with whitespace.
+# Breaks are found by jumping from newline to newline with str.find (C speed) and
+# matching the pattern anchored at the start of the whitespace run around it, instead
+# of a regex scan that tries every character of the text.
 _SEPARATORS = {
-    "blank": re.compile(r"(?<!\s)\s*\n[^\S\n]*\n\s*"),
-    "lines": re.compile(r"(?<!\s)\s*\n\s*"),
+    "blank": re.compile(r"\s*\n[^\S\n]*\n\s*"),
+    "lines": re.compile(r"\s*\n\s*"),
 }
 _LEADING = re.compile(r"\s*")
+
+
+def _breaks(text: str, start: int, mode: SplitMode):
+    """Paragraph breaks of ``text`` after ``start`` (a non-space character), in order."""
+    separator = _SEPARATORS[mode]
+    newline = text.find("\n", start)
+    while newline != -1:
+        # The whitespace run holding this newline begins after the last non-space before
+        # it; walking back over that run only keeps the whole split linear.
+        run = newline
+        while run > start and text[run - 1].isspace():
+            run -= 1
+        match = separator.match(text, run)
+        if match is not None:
+            yield match
+            start = match.end()
+            newline = text.find("\n", start)
+        else:
+            newline = text.find("\n", newline + 1)
 
 
 def segment(text: str, mode: SplitMode = "blank") -> tuple[str, list[tuple[str, str]]]:
@@ -31,19 +50,15 @@ def segment(text: str, mode: SplitMode = "blank") -> tuple[str, list[tuple[str, 
 
     ``join_segments`` of the result returns ``text`` unchanged.
     """
-    separator = _SEPARATORS[mode]
     prefix = _LEADING.match(text).group()
     pieces: list[tuple[str, str]] = []
     start = len(prefix)
-    while start < len(text):
-        # find() is a fast memchr: a long last paragraph needs no regex scan at all.
-        match = separator.search(text, start) if text.find("\n", start) >= 0 else None
-        if match is None:
-            body = text[start:].rstrip()
-            pieces.append((body, text[start + len(body):]))
-            break
+    for match in _breaks(text, start, mode):
         pieces.append((text[start:match.start()], match.group()))
         start = match.end()
+    if start < len(text):
+        body = text[start:].rstrip()
+        pieces.append((body, text[start + len(body):]))
     if pieces:
         # A trailing separator that holds no further paragraph belongs to the last one.
         body, sep = pieces[-1]
