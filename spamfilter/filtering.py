@@ -41,6 +41,8 @@ from .paragraphs import SPLIT_MODES, SplitMode, join_segments, segment
 from .prediction import score_documents
 
 METADATA_KEY = "spamfilter"
+# Rounds of re-scoring kept paragraphs (see Filter._stable_scores); two almost always settle it.
+MAX_ROUNDS = 5
 ON_ERROR = ("stop", "skip")
 # Files a folder run picks up (each optionally .gz).
 FOLDER_SUFFIXES = (".txt", ".text", ".jsonl", ".ndjson", ".json")
@@ -149,13 +151,14 @@ def restore(clean_text: str, removed_records: Iterable[RemovedParagraph | dict],
 class Filter:
     """Removes spam paragraphs with a model: ``Filter(model=None|path|SpamClassifier)``.
 
-    ``model=None`` is the shipped default. The model loads on first use; a Filter made from
+    ``model=None`` is the shipped default. By default a document is re-scored after each
+    removal until nothing more goes (``until_stable``), so cleaning is idempotent. The model loads on first use; a Filter made from
     a path pickles as that path (small), so it can be sent to worker processes.
     """
 
     def __init__(self, model: SpamClassifier | str | Path | None = None, threshold: float | None = None,
                  split: SplitMode = "blank", batch_paragraphs: int = BATCH_PARAGRAPHS,
-                 batch_bytes: int = BATCH_BYTES):
+                 batch_bytes: int = BATCH_BYTES, until_stable: bool = True):
         if split not in SPLIT_MODES:
             raise ValueError(f"split must be one of {SPLIT_MODES}, got {split!r}")
         if batch_paragraphs < 1:
@@ -167,6 +170,7 @@ class Filter:
         self.split_mode: SplitMode = split
         self.batch_paragraphs = batch_paragraphs
         self.batch_bytes = batch_bytes
+        self.until_stable = until_stable
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -205,7 +209,32 @@ class Filter:
         """Filter already segmented texts (see :func:`spamfilter.paragraphs.segment`)."""
         cut = self.cut
         return [remove_spam(prefix, pieces, scores, cut)
-                for (prefix, pieces), scores in zip(segmented, self._scores(segmented))]
+                for (prefix, pieces), scores in zip(segmented, self._stable_scores(segmented))]
+
+    def _stable_scores(self, segmented: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[list[float]]:
+        """Scores after re-scoring what is kept until nothing more is removed.
+
+        A paragraph's score depends on its neighbours, so removing spam can expose more:
+        each further round scores the kept paragraphs of the documents that changed, as a
+        second run on the output would. Removed paragraphs keep the score that removed
+        them. With ``until_stable`` off only the first round runs (faster, not idempotent).
+        """
+        cut = self.cut
+        scores = list(self._scores(segmented))
+        changed = [i for i, s in enumerate(scores) if any(x >= cut for x in s)]
+        for _ in range(MAX_ROUNDS - 1 if self.until_stable else 0):
+            kept = {i: [j for j, x in enumerate(scores[i]) if x < cut] for i in changed}
+            changed_now = []
+            rescored = self._scores([(segmented[i][0], [segmented[i][1][j] for j in kept[i]]) for i in changed])
+            for i, new in zip(changed, rescored):
+                for j, x in zip(kept[i], new):
+                    scores[i][j] = x
+                if any(x >= cut for x in new) and any(x < cut for x in new):
+                    changed_now.append(i)
+            changed = changed_now
+            if not changed:
+                break
+        return scores
 
     def clean_texts(self, texts: Sequence[str]) -> list[CleanedText]:
         """Filter many texts in vectorised batches."""

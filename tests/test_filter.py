@@ -310,3 +310,16 @@ def test_boilerplate_fixture_is_removed(tiny_model_dir):
     flt = _tiny_filter(tiny_model_dir)
     cleaned = flt.clean_texts(["\n\n".join(BOILERPLATE[:5])])[0]
     assert cleaned.empty and cleaned.text == ""
+
+
+
+def test_cli_filtering_its_own_output_removes_nothing(tmp_path, tiny_model_dir):
+    source = write_jsonl(tmp_path / "in.jsonl", documents(30, seed=5))
+    once, twice = tmp_path / "once.jsonl", tmp_path / "twice.jsonl"
+    assert filter_cli(str(source), "-o", str(once), "-m", str(tiny_model_dir)).exit_code == 0
+    assert filter_cli(str(once), "-o", str(twice), "-m", str(tiny_model_dir)).exit_code == 0
+    assert [r["text"] for r in read_jsonl(twice)] == [r["text"] for r in read_jsonl(once)]
+    assert sum(r["spamfilter"]["removed"] for r in read_jsonl(twice)) == 0
+    single = tmp_path / "single.jsonl"
+    assert filter_cli(str(source), "-o", str(single), "-m", str(tiny_model_dir), "--single-pass").exit_code == 0
+    assert len(read_jsonl(single)) == 30

@@ -74,9 +74,6 @@ COUNCIL = "The council voted on Tuesday to expand the bus network to four routes
 EDITORIAL = "Officials said the plan would cost about 12 million euros over three years."
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "BUG (reported to the lead): scores depend on neighbours (context features), so removing "
-    "paragraphs changes the scores of the kept ones; clean(clean(t)) can remove more"))
 @MODEL
 @example(paragraphs=["Home", EDITORIAL, EDITORIAL])
 @example(paragraphs=[COUNCIL, COUNCIL, "Home"])
