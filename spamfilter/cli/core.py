@@ -13,7 +13,6 @@ from .. import artifact, training
 from ..io import STDIN, ColumnNames, atomic_output, iter_documents, output_format, write_jsonl
 from ..io import read_corpus
 from ..prediction import predict_rows
-from ..report import evaluate_with_report
 from .app import (
     BOUNDARY_ERRORS, DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
     SplitOption, TextColumn, fail, metrics_table, report_progress, app,
@@ -64,6 +63,8 @@ def evaluate(
         if report_dir is None:
             report = training.evaluate(data, loaded, threshold, split.value, input_format.value, columns)
         else:
+            from ..report import evaluate_with_report  # matplotlib: loaded only when a report is asked for
+
             frame = read_corpus(data, split.value, input_format.value, columns)
             report, page = evaluate_with_report(frame, loaded, report_dir, threshold)
             report_progress(f"report written to {page}")
