@@ -72,8 +72,7 @@ def spamfilter_scores(frames, matrices, params, held_out: str, extra=()) -> tupl
     matrix = sp.vstack([matrices[name] for name in train], format="csr")
     labels = np.concatenate([frames[name]["label"].to_numpy() for name in train])
     doc_ids = np.concatenate([frames[name]["doc_id"].to_numpy() for name in train])
-    sources = np.concatenate([frames[name]["source"].to_numpy() for name in train])
-    model.fit_transformed(features, matrix, labels, doc_ids, sources=sources)
+    model.fit_transformed(features, matrix, labels, doc_ids)
     if held_out not in matrices:
         return model, None
     logits = model.decision_transformed(matrices[held_out], frames[held_out]["doc_id"].to_numpy())

@@ -130,18 +130,16 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("training needs labeled paragraphs of both classes, content and spam")
         features = self._features().fit(frame)
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
-        sources = frame["source"].to_numpy() if "source" in frame.columns else None
-        return self.fit_transformed(features, features.transform(frame), labels, doc_ids, sample_weight, sources)
+        return self.fit_transformed(features, features.transform(frame), labels, doc_ids, sample_weight)
 
     def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, doc_ids: np.ndarray,
-                        sample_weight=None, sources: np.ndarray | None = None) -> "SpamClassifier":
+                        sample_weight=None) -> "SpamClassifier":
         """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
 
         Lets an evaluation compute each source's features once and reuse them across folds.
         ``labels`` holds ``content``/``spam``/None per row and ``doc_ids`` the document of
-        each row. With ``sources`` of at least ``folds`` distinct values the out-of-fold
-        scores are grouped by source, so the context pass and the threshold learn from
-        scores on sites the first pass never saw, as it will meet them in use.
+        each row; out-of-fold scores are grouped by document. (Grouping them by source was
+        measured and rejected: the spam-F1 threshold then collapses towards "all spam".)
         """
         labels = np.asarray(labels, dtype=object)
         doc_ids = np.asarray(doc_ids)
@@ -151,10 +149,6 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         starts = document_starts(doc_ids, n)
         groups = doc_ids
-        if sources is not None:
-            sources = pd.Series(sources).fillna("(none)").to_numpy()
-            if len(set(sources[labeled])) >= self.folds:
-                groups = sources
         n_groups = len(np.unique(groups[labeled]))
         folds = min(self.folds, n_groups)
         out_of_fold = None
