@@ -72,10 +72,12 @@ def spamfilter_scores(frames, matrices, params, held_out: str, extra=()) -> tupl
     matrix = sp.vstack([matrices[name] for name in train], format="csr")
     labels = np.concatenate([frames[name]["label"].to_numpy() for name in train])
     doc_ids = np.concatenate([frames[name]["doc_id"].to_numpy() for name in train])
-    model.fit_transformed(features, matrix, labels, doc_ids)
+    texts = [t for name in train for t in frames[name]["text"].tolist()]
+    model.fit_transformed(features, matrix, labels, doc_ids, texts)
     if held_out not in matrices:
         return model, None
-    logits = model.decision_transformed(matrices[held_out], frames[held_out]["doc_id"].to_numpy())
+    logits = model.decision_transformed(matrices[held_out], frames[held_out]["doc_id"].to_numpy(),
+                                        frames[held_out]["text"].tolist())
     return model, 1.0 / (1.0 + np.exp(-logits))
 
 

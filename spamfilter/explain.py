@@ -35,6 +35,7 @@ from .features import (
     as_paragraph_frame,
     document_starts,
     hash_ngrams,
+    copy_keys,
     score_context_features,
 )
 from .model import SpamClassifier
@@ -188,7 +189,7 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     if stage is not None:
         weights, second_intercept = stage
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        context = score_context_features(first_pass, document_starts(doc_ids, len(texts)))
+        context = score_context_features(first_pass, document_starts(doc_ids, len(texts)), copy_keys(texts))
         own = SCORE_CONTEXT_NAMES.index("score")
         second_terms = context * weights
         decisions = second_intercept + second_terms.sum(axis=1)

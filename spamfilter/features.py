@@ -493,8 +493,10 @@ def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 REPETITION_NAMES: tuple[str, ...] = (
     "repeated_in_document", "log_copies_in_document", "repeated_in_batch", "log_documents_in_batch",
-    "share_of_batch_documents",
+    "share_of_batch_documents", "repeated_at_other_end", "words_shared_with_other_end_only",
 )
+EDGE_PARAGRAPHS = 3  # paragraphs at each end of a document where injected lines sit
+_EDGE_WORD = re.compile(r"\w{4,}")
 
 
 def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.ndarray:
@@ -515,10 +517,36 @@ def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.nda
     copies[blank] = 0
     other_documents[blank] = 0
     n_docs = max(int((sizes > 0).sum()) - 1, 1)
+    at_other_end, shared_words = _edge_repetition(normalised, key, starts)
     return np.column_stack([
         copies > 0, np.log1p(copies) / 2, other_documents > 0, np.log1p(other_documents) / 5,
-        other_documents / n_docs,
+        other_documents / n_docs, at_other_end, shared_words,
     ]).astype(np.float64)
+
+
+def _edge_repetition(normalised: Sequence[str], key: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cues of a campaign wrapped around an article: for a paragraph among the first or last
+    ``EDGE_PARAGRAPHS`` of a document, whether its text recurs at the other end, and the
+    share of its words (4+ letters) that recur at the other end but nowhere in the middle
+    (a brand in a top tagline and a bottom footer; a headline's words recur in the body)."""
+    n = len(normalised)
+    same_text = np.zeros(n)
+    shared = np.zeros(n)
+    for first, last in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        if last - first < 2 * EDGE_PARAGRAPHS + 1:
+            continue
+        head = range(first, first + EDGE_PARAGRAPHS)
+        tail = range(last - EDGE_PARAGRAPHS, last)
+        words = {i: set(_EDGE_WORD.findall(normalised[i])) for i in (*head, *tail)}
+        middle = set(_EDGE_WORD.findall(" ".join(normalised[first + EDGE_PARAGRAPHS:last - EDGE_PARAGRAPHS])))
+        for here, there in ((head, tail), (tail, head)):
+            there_keys = {int(key[j]) for j in there if normalised[j]}
+            there_words = set().union(*(words[j] for j in there)) - middle
+            for i in here:
+                same_text[i] = normalised[i] != "" and int(key[i]) in there_keys
+                if words[i]:
+                    shared[i] = len(words[i] & there_words) / len(words[i])
+    return same_text, shared
 
 
 def as_paragraph_frame(X) -> pd.DataFrame:
@@ -640,16 +668,23 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
 SCORE_CONTEXT_NAMES: tuple[str, ...] = (
     "score", "score_-1", "score_+1", "score_-2", "score_+2", "exists_-1", "exists_+1",
     "score_window_mean", "score_document_mean", "score_document_max", "score_document_min",
-    "document_share_spam", "score_rank_in_document",
+    "document_share_spam", "score_rank_in_document", "has_copy_in_document", "copies_score_above_own",
 )
+
+
+def copy_keys(texts: Sequence[str]) -> np.ndarray:
+    """Equal keys for texts that are equal up to case and spacing (valid within one batch)."""
+    return np.fromiter((hash(" ".join(t.casefold().split())) for t in texts), dtype=np.int64, count=len(texts))
 _SCORE_WINDOW = 3
 
 
-def score_context_features(logits: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def score_context_features(logits: np.ndarray, starts: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Second-pass features: a paragraph's first-pass log-odds and its neighbours'.
 
     jusText and boilerpipe gain most from neighbours: a short heading between two
-    editorial paragraphs is editorial, a lone sentence inside a menu is not.
+    editorial paragraphs is editorial, a lone sentence inside a menu is not. Copies of
+    one text in a document (``keys`` from :func:`copy_keys`) share their evidence: a
+    tagline at the top looks like a headline, its copy in the footer does not.
     """
     n = len(logits)
     if n == 0:
@@ -689,4 +724,11 @@ def score_context_features(logits: np.ndarray, starts: np.ndarray) -> np.ndarray
     rank = np.empty(n)
     rank[order] = np.arange(n) - starts[doc[order]]
     columns.append(np.where(count > 1, rank / np.maximum(count - 1, 1), 0.5))
+    _, pair, copies = np.unique(doc * (2 * n) + np.unique(keys, return_inverse=True)[1], return_inverse=True,
+                                return_counts=True)
+    copy_sum = np.bincount(pair, weights=s)
+    others = copies[pair] - 1
+    columns.append((others > 0).astype(float))
+    copies_mean = np.where(others > 0, (copy_sum[pair] - s) / np.maximum(others, 1), s)
+    columns.append(np.maximum(copies_mean - s, 0.0))
     return np.column_stack(columns)

@@ -24,6 +24,7 @@ from .features import (
     FEATURE_GROUPS,
     ParagraphFeatures,
     as_paragraph_frame,
+    copy_keys,
     document_starts,
     score_context_features,
 )
@@ -130,10 +131,11 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("training needs labeled paragraphs of both classes, content and spam")
         features = self._features().fit(frame)
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
-        return self.fit_transformed(features, features.transform(frame), labels, doc_ids, sample_weight)
+        return self.fit_transformed(features, features.transform(frame), labels, doc_ids, frame["text"].tolist(),
+                                    sample_weight)
 
     def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, doc_ids: np.ndarray,
-                        sample_weight=None) -> "SpamClassifier":
+                        texts: list[str], sample_weight=None) -> "SpamClassifier":
         """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
 
         Lets an evaluation compute each source's features once and reuse them across folds.
@@ -161,7 +163,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
                     break
                 model = self._linear_model().fit(matrix[train], targets[train], sample_weight=weights[train])
                 out_of_fold[test] = model.decision_function(matrix[test])
-        first = self._linear_model().fit(matrix[labeled], targets[labeled], sample_weight=weights[labeled])
+        first = _without_training_state(
+            self._linear_model().fit(matrix[labeled], targets[labeled], sample_weight=weights[labeled]))
         self.pipeline_ = Pipeline([("features", features), ("classifier", first)])
         self.context_model_ = None
         self.threshold_ = 0.5
@@ -169,7 +172,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if out_of_fold is not None:
             cv_scores = _sigmoid(out_of_fold[labeled])
             if self.context_pass:
-                context = score_context_features(out_of_fold, starts)[labeled]
+                context = score_context_features(out_of_fold, starts, copy_keys(texts))[labeled]
                 self.context_model_ = self._context_model().fit(context, targets[labeled], sample_weight=weights[labeled])
                 cv_scores = cross_val_predict(
                     self._context_model(), context, targets[labeled], groups=groups[labeled],
@@ -196,17 +199,17 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         """Log-odds of spam (the final linear stage's raw output)."""
         frame = as_paragraph_frame(X)
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        return self._second_pass(self.first_pass_logits(frame), doc_ids)
+        return self._second_pass(self.first_pass_logits(frame), doc_ids, frame["text"].tolist())
 
-    def decision_transformed(self, matrix, doc_ids) -> np.ndarray:
+    def decision_transformed(self, matrix, doc_ids, texts: list[str]) -> np.ndarray:
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
         check_is_fitted(self, "pipeline_")
-        return self._second_pass(self.pipeline_.named_steps["classifier"].decision_function(matrix), doc_ids)
+        return self._second_pass(self.pipeline_.named_steps["classifier"].decision_function(matrix), doc_ids, texts)
 
-    def _second_pass(self, logits: np.ndarray, doc_ids) -> np.ndarray:
+    def _second_pass(self, logits: np.ndarray, doc_ids, texts: list[str]) -> np.ndarray:
         if self.context_model_ is None:
             return logits
-        context = score_context_features(logits, document_starts(doc_ids, len(logits)))
+        context = score_context_features(logits, document_starts(doc_ids, len(logits)), copy_keys(texts))
         return self.context_model_.decision_function(context)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -224,6 +227,15 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return np.zeros(0)
         return self.predict_proba(frame)[:, 1]
+
+
+def _without_training_state(classifier: SGDClassifier) -> SGDClassifier:
+    """Drop the copies of the weights that averaged SGD keeps only to resume training
+    (``partial_fit``): prediction uses ``coef_``, and they would triple the artifact."""
+    for name in ("_standard_coef", "_average_coef"):
+        if hasattr(classifier, name):
+            delattr(classifier, name)
+    return classifier
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:
