@@ -6,9 +6,8 @@ Four groups, each switchable for ablation:
 - ``chars``: hashed character n-grams of the normalised text (language independent);
 - ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
 - ``context``: the paragraph's place in its document and its neighbours' layout;
-- ``repetition``: copies of the same normalised text in its document (a tagline at top
-  and bottom) and in other documents of the batch (site templates). A no-op for a
-  single document without repeats; bounded by the batch, so streaming stays flat.
+- ``repetition``: copies of the same normalised text in its document, and text or words
+  that recur at both ends of it (a campaign wrapped around an article).
 
 Hashing is stateless, so a transformer needs no fitted vocabulary and pickles small.
 It is vectorised over a whole batch: all normalised texts are laid end to end in one
@@ -31,8 +30,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .normalize import normalize_text
 
 FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
-# Features are computed over batches of about this many paragraphs (whole documents):
-# batch-level cues (repetition) then mean the same in training, ``predict`` and ``filter``.
+# Features are computed over batches of about this many paragraphs (whole documents),
+# which bounds the memory of the vectorised n-gram hashing.
 BATCH_PARAGRAPHS = 20_000
 # Only the first this-many characters of a paragraph feed its n-grams: plenty to tell
 # what it is, and a 50 MB "paragraph" cannot exhaust memory.
@@ -492,15 +491,21 @@ def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 REPETITION_NAMES: tuple[str, ...] = (
-    "repeated_in_document", "log_copies_in_document", "repeated_in_batch", "log_documents_in_batch",
-    "share_of_batch_documents", "repeated_at_other_end", "words_shared_with_other_end_only",
+    "repeated_in_document", "log_copies_in_document", "repeated_at_other_end",
+    "words_shared_with_other_end_only",
 )
 EDGE_PARAGRAPHS = 3  # paragraphs at each end of a document where injected lines sit
 _EDGE_WORD = re.compile(r"\w{4,}")
 
 
 def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.ndarray:
-    """How often a paragraph's normalised text recurs in its document and in other documents."""
+    """How often a paragraph's normalised text recurs in its own document, and whether it
+    (or its words) recur at the other end of it.
+
+    Counts over other documents of the batch were measured and dropped: the team's corpus
+    reuses each promotion across many pages, so they became a shortcut that does not
+    exist for a single document (the seed article's tagline was missed with them).
+    """
     n = len(normalised)
     if n == 0:
         return np.zeros((0, len(REPETITION_NAMES)))
@@ -510,18 +515,9 @@ def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.nda
     _, key = np.unique(np.fromiter(map(hash, normalised), dtype=np.int64, count=n), return_inverse=True)
     _, pair, copies = np.unique(doc * n + key, return_inverse=True, return_counts=True)
     copies = copies[pair] - 1
-    first_of_pair = np.unique(doc * n + key, return_index=True)[1]
-    documents = np.bincount(key[first_of_pair], minlength=n)
-    other_documents = documents[key] - 1
-    blank = np.fromiter((not t for t in normalised), dtype=bool, count=n)
-    copies[blank] = 0
-    other_documents[blank] = 0
-    n_docs = max(int((sizes > 0).sum()) - 1, 1)
+    copies[np.fromiter((not t for t in normalised), dtype=bool, count=n)] = 0
     at_other_end, shared_words = _edge_repetition(normalised, key, starts)
-    return np.column_stack([
-        copies > 0, np.log1p(copies) / 2, other_documents > 0, np.log1p(other_documents) / 5,
-        other_documents / n_docs, at_other_end, shared_words,
-    ]).astype(np.float64)
+    return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
 
 
 def _edge_repetition(normalised: Sequence[str], key: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

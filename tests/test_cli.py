@@ -129,9 +129,6 @@ def _seed_rows() -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known miss of the shipped model: the top tagline, a short first line followed by the "
-    "article, scores 0.34 against a threshold of 0.42 (it looks like a headline)"))
 @NEEDS_SEED_AND_MODEL[0]
 @NEEDS_SEED_AND_MODEL[1]
 def test_default_model_labels_exactly_the_injected_promotion():
@@ -139,11 +136,5 @@ def test_default_model_labels_exactly_the_injected_promotion():
     spam = [r["text"] for r in rows if r["label"] == "spam"]
     assert spam == ["AliDropship is the best solution for dropshipping", "Source link",
                     "Sell anywhere with AliDropship", "AliDropship is the best solution for dropshipping"]
-
-
-@NEEDS_SEED_AND_MODEL[0]
-@NEEDS_SEED_AND_MODEL[1]
-def test_default_model_keeps_the_article_and_removes_the_footer_promotion():
-    rows = _seed_rows()
-    assert [r["label"] for r in rows[-3:]] == ["spam", "spam", "spam"]
+    assert [r["index"] for r in rows if r["label"] == "spam"] == [0, 13, 14, 15]
     assert all(r["label"] == "content" for r in rows[1:-3])
