@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 SEED_ARTICLE = SHARED / "seeds" / "scraped-article-with-injected-promotion.txt"
 
 EDITORIAL = [
@@ -69,3 +70,14 @@ def tiny_model_dir(tmp_path_factory, corpus_path) -> Path:
     directory = tmp_path_factory.mktemp("models") / "tiny"
     spamfilter.train([str(corpus_path)], output=directory, seed=0, **TINY_PARAMS)
     return directory
+
+
+def load_dataset_script(name: str):
+    """A script of ``datasets/`` as a module (the folder is no package: a package named
+    ``datasets`` would shadow Hugging Face's)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_test_{name}", DATASETS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -7,29 +7,19 @@ from __future__ import annotations
 
 import collections
 import gzip
-import importlib.util
 import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from spamfilter.normalize import normalize_text
 
-DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+from conftest import DATASETS, load_dataset_script
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_test_{name}", DATASETS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("build")
-obfuscate = _load("obfuscate")
+build = load_dataset_script("build")
+obfuscate = build.obfuscate
 PROMOTIONS, HARD_NEGATIVES = build.load_records(DATASETS)
 
 CATEGORIES = {

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import json
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,17 +12,9 @@ from hypothesis import strategies as st
 
 from spamfilter.normalize import normalize_text
 
-DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+from conftest import DATASETS, load_dataset_script
 
-
-def _load_obfuscate():
-    spec = importlib.util.spec_from_file_location("_test_obfuscate", DATASETS / "obfuscate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-obfuscate = _load_obfuscate()
+obfuscate = load_dataset_script("build").obfuscate
 PROMOTIONS = [json.loads(line) for line in (DATASETS / "promotions.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
