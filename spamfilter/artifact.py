@@ -18,7 +18,6 @@ import signal
 import tempfile
 import warnings
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +32,15 @@ from .model import SpamClassifier
 SCHEMA_VERSION = 1
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
+# Installed, the shipped model is package data (pyproject maps models/default to
+# spamfilter/default_model); in a source checkout it is models/default.
+_INSTALLED_DEFAULT = Path(__file__).resolve().parent / "default_model"
 _REPO_DEFAULT = Path(__file__).resolve().parent.parent / "models" / "default"
 
 
 def default_model_dir() -> Path:
     """The shipped model: installed as package data, or ``models/default`` in a checkout."""
-    try:
-        installed = Path(str(resources.files("spamfilter.default_model")))
-        if (installed / META_FILE).exists():
-            return installed
-    except ModuleNotFoundError:
-        pass
-    return _REPO_DEFAULT
+    return _INSTALLED_DEFAULT if (_INSTALLED_DEFAULT / META_FILE).exists() else _REPO_DEFAULT
 
 
 def sha256_of(path: Path) -> str:

@@ -180,3 +180,14 @@ def test_safe_load_refuses_non_model_and_garbage(tmp_path):
     garbage.write_bytes(b"not a zip")
     with pytest.raises(ArtifactError, match="not a readable .skops file"):
         spamfilter.load_model(garbage)
+
+
+def test_default_model_dir_prefers_the_installed_package_data(tmp_path, monkeypatch):
+    from spamfilter import artifact
+
+    installed = tmp_path / "default_model"
+    monkeypatch.setattr(artifact, "_INSTALLED_DEFAULT", installed)
+    assert artifact.default_model_dir() == artifact._REPO_DEFAULT  # nothing installed there
+    installed.mkdir()
+    (installed / "meta.json").write_text("{}")
+    assert artifact.default_model_dir() == installed
