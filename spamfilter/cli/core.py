@@ -55,8 +55,10 @@ def evaluate(
     doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
     debug: DebugOption = False,
 ) -> None:
-    """Precision, recall and F1 of both classes (per paragraph and by words), PR-AUC,
-    confusion matrix, and the same by source and kind."""
+    """Measure a model on labeled data: precision, recall, F1, PR-AUC, confusion matrix.
+
+    Both classes, per paragraph and weighted by words, overall and by source and kind.
+    """
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
         loaded = artifact.load_model(model)

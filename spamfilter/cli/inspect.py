@@ -84,10 +84,12 @@ def explain(
     split: SplitOption = Split.blank,
     debug: DebugOption = False,
 ) -> None:
-    """Why each paragraph got its score: the features that pushed it most towards spam and
-    towards content (model weight × feature value; with the intercept they add up to the
-    log-odds). Hashed n-gram columns are named by the n-grams of the paragraph that fall in
-    them (of its normalised text; word n-grams in quotes, character n-grams in ‹›)."""
+    """Why each paragraph got its score: the features that pushed it most either way.
+
+    Each contribution is model weight × feature value; with the intercept they add up to
+    the log-odds. Hashed n-gram columns are named by the n-grams of the paragraph that fall
+    in them (of its normalised text; word n-grams in quotes, character n-grams in ‹›).
+    """
     try:
         loaded = artifact.load_model(model)
         results = _explained(loaded, _documents(text, split.value))
