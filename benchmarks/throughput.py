@@ -9,7 +9,8 @@ as document JSONL (``{"id", "text"}``, paragraphs joined by blank lines). Then, 
 same input, it times spamfilter's ``Filter`` in this process, ``spamfilter filter`` with
 ``--jobs 1`` and ``--jobs 2`` and ``spamfilter predict`` end to end (subprocesses), and a
 fastText supervised model (wordNgrams=2, trained on the training part) in this process and
-end to end. Peak RSS is the largest summed RSS of a subprocess tree (psutil, polled).
+end to end. Peak RSS and PSS are the largest sums over a subprocess tree (psutil, polled);
+PSS is the one to read for ``--jobs`` (RSS counts pages shared after fork in every worker).
 Without ``--model`` a spamfilter model is trained on the same training part.
 """
 
@@ -88,20 +89,24 @@ def throughput_input(pages: list[dict], paragraphs: int) -> list[dict]:
     return out
 
 
-def run_measured(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak summed RSS (MB) of the process tree of ``command``."""
+def run_measured(command: list[str]) -> tuple[float, tuple[float, float]]:
+    """Wall seconds and the peak summed RSS and PSS (MB) of the process tree of ``command``.
+
+    RSS counts the pages that forked workers share with their parent once per process;
+    PSS splits them between the processes, so its sum is the memory the tree really uses.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = [0, 0]
     watched = psutil.Process(process.pid)
     done = threading.Event()
 
     def poll() -> None:
-        nonlocal peak
         while not done.is_set():
             try:
-                rss = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
-                peak = max(peak, rss)
+                infos = [p.memory_full_info() for p in (watched, *watched.children(recursive=True))]
+                peak[0] = max(peak[0], sum(i.rss for i in infos))
+                peak[1] = max(peak[1], sum(i.pss for i in infos))
             except psutil.Error:
                 pass
             time.sleep(0.05)
@@ -114,13 +119,16 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     thread.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()[-2000:]}")
-    return seconds, peak / 1e6
+    return seconds, (peak[0] / 1e6, peak[1] / 1e6)
 
 
-def row(name: str, paragraphs: int, megabytes: float, seconds: float, rss: float | None, cores: int = 1) -> dict:
+def row(name: str, paragraphs: int, megabytes: float, seconds: float, memory: tuple[float, float] | None,
+        cores: int = 1) -> dict:
     return {"run": name, "paragraphs": paragraphs, "seconds": round(seconds, 2),
             "paragraphs_per_s": round(paragraphs / seconds), "per_core": round(paragraphs / seconds / cores),
-            "mb_per_s": round(megabytes / seconds, 2), "peak_rss_mb": None if rss is None else round(rss)}
+            "mb_per_s": round(megabytes / seconds, 2),
+            "peak_rss_mb": None if memory is None else round(memory[0]),
+            "peak_pss_mb": None if memory is None else round(memory[1])}
 
 
 def train_fasttext(train_pages: list[dict], workdir: Path):
@@ -203,13 +211,13 @@ def main() -> None:
 
     cli = [str(BIN / "spamfilter")]
     for jobs in (1, 2):
-        seconds, rss = run_measured(cli + ["filter", str(source), "-m", str(model_dir), "-o", str(workdir / "clean.jsonl"),
+        seconds, memory = run_measured(cli + ["filter", str(source), "-m", str(model_dir), "-o", str(workdir / "clean.jsonl"),
                                           "--removed", str(workdir / "removed.jsonl"), "--jobs", str(jobs)])
-        rows.append(row(f"spamfilter filter --jobs {jobs}", n_paragraphs, megabytes, seconds, rss, jobs))
-    seconds, rss = run_measured(cli + ["filter", str(small), "-m", str(model_dir), "-o", str(workdir / "clean-q.jsonl")])
-    rows.append(row("spamfilter filter --jobs 1, 1/4 input", n_small, megabytes / 4, seconds, rss))
-    seconds, rss = run_measured(cli + ["predict", str(source), "-m", str(model_dir), "-o", str(workdir / "pred.jsonl")])
-    rows.append(row("spamfilter predict", n_paragraphs, megabytes, seconds, rss))
+        rows.append(row(f"spamfilter filter --jobs {jobs}", n_paragraphs, megabytes, seconds, memory, jobs))
+    seconds, memory = run_measured(cli + ["filter", str(small), "-m", str(model_dir), "-o", str(workdir / "clean-q.jsonl")])
+    rows.append(row("spamfilter filter --jobs 1, 1/4 input", n_small, megabytes / 4, seconds, memory))
+    seconds, memory = run_measured(cli + ["predict", str(source), "-m", str(model_dir), "-o", str(workdir / "pred.jsonl")])
+    rows.append(row("spamfilter predict", n_paragraphs, megabytes, seconds, memory))
 
     texts = [p for r in records for p in r["text"].split("\n\n")]
     started = time.perf_counter()
@@ -217,9 +225,9 @@ def main() -> None:
     rows.append(row("fastText predict, in process", n_paragraphs, megabytes, time.perf_counter() - started, None))
     script = workdir / "fasttext_predict.py"
     script.write_text(FASTTEXT_SCRIPT)
-    seconds, rss = run_measured([sys.executable, str(script), str(workdir / "fasttext.bin"), str(source),
+    seconds, memory = run_measured([sys.executable, str(script), str(workdir / "fasttext.bin"), str(source),
                                  str(workdir / "ft.jsonl")])
-    rows.append(row("fastText end to end (json in/out)", n_paragraphs, megabytes, seconds, rss))
+    rows.append(row("fastText end to end (json in/out)", n_paragraphs, megabytes, seconds, memory))
 
     write_jsonl(workdir / "test.jsonl", test_pages)
     test = read_corpus([str(workdir / "test.jsonl")])
@@ -233,11 +241,14 @@ def main() -> None:
 
     print(f"\ninput: {len(records):,} documents, {n_paragraphs:,} paragraphs, {megabytes:.1f} MB; "
           f"model {model_dir}; {psutil.cpu_count()} cores")
-    header = f"{'run':42}{'paragraphs/s':>14}{'per core':>10}{'MB/s':>8}{'peak RSS MB':>13}{'seconds':>9}"
+    header = (f"{'run':42}{'paragraphs/s':>14}{'per core':>10}{'MB/s':>8}{'peak RSS MB':>13}"
+              f"{'peak PSS MB':>13}{'seconds':>9}")
     print(header)
     for r in rows:
         rss = "-" if r["peak_rss_mb"] is None else str(r["peak_rss_mb"])
-        print(f"{r['run']:42}{r['paragraphs_per_s']:>14,}{r['per_core']:>10,}{r['mb_per_s']:>8}{rss:>13}{r['seconds']:>9}")
+        pss = "-" if r["peak_pss_mb"] is None else str(r["peak_pss_mb"])
+        print(f"{r['run']:42}{r['paragraphs_per_s']:>14,}{r['per_core']:>10,}{r['mb_per_s']:>8}{rss:>13}"
+              f"{pss:>13}{r['seconds']:>9}")
     speedup = rows[0 + 2]["paragraphs_per_s"] / rows[1]["paragraphs_per_s"]
     print(f"\n--jobs 2 / --jobs 1 speed-up: {speedup:.2f}x")
     print(f"content F1 on {int(labeled.sum()):,} held-out paragraphs: spamfilter {f1['spamfilter']:.3f}, "
