@@ -31,15 +31,13 @@ from typing import IO, Any
 import pandas as pd
 
 from .errors import DataError
+from .features import BATCH_PARAGRAPHS  # one batch size for reading and for features
 from .labels import KIND_TO_LABEL, parse_kind
 from .paragraphs import SplitMode, segment
 
 PARAGRAPH_COLUMNS = ("doc_id", "index", "text", "label", "kind", "source", "lang", "category")
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "tsv", "parquet")
 STDIN = "-"
-# Documents are processed in batches of about this many paragraphs: big enough for
-# vectorised features, small enough to keep memory flat on any input size.
-BATCH_PARAGRAPHS = 20_000
 
 
 @dataclass

@@ -91,13 +91,23 @@ def _one_class_note(axes, is_spam: np.ndarray) -> bool:
     return True
 
 
+def _metric_axes(figure: Figure, is_spam: np.ndarray, **settings):
+    """Gridded axes with ``settings``; None (after a note on the plot) when only one class is labeled."""
+    axes = figure.add_subplot()
+    axes.set(ylim=(0, 1.01), **settings)
+    axes.grid(alpha=0.3)
+    return None if _one_class_note(axes, is_spam) else axes
+
+
+def _f1(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
+    return 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+
+
 def _pr_curve(is_spam: np.ndarray, scores: np.ndarray, overall: dict) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.01),
-                 title="Precision–recall (dot = the model's threshold)")
-        axes.grid(alpha=0.3)
-        if _one_class_note(axes, is_spam):
+        axes = _metric_axes(figure, is_spam, xlabel="recall", ylabel="precision", xlim=(0, 1.01),
+                            title="Precision–recall (dot = the model's threshold)")
+        if axes is None:
             return
         for label, truth, score, colour in ((SPAM, is_spam, scores, "tab:red"),
                                             (CONTENT, ~is_spam, -scores, "tab:blue")):
@@ -113,23 +123,19 @@ def _pr_curve(is_spam: np.ndarray, scores: np.ndarray, overall: dict) -> Callabl
 
 def _threshold_curves(is_spam: np.ndarray, scores: np.ndarray, threshold: float) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        axes.set(xlabel="threshold on P(spam)", ylabel="score", xlim=(0, 1), ylim=(0, 1.01),
-                 title="Per-paragraph metrics if the threshold were t")
-        axes.grid(alpha=0.3)
-        if _one_class_note(axes, is_spam):
+        axes = _metric_axes(figure, is_spam, xlabel="threshold on P(spam)", ylabel="score", xlim=(0, 1),
+                            title="Per-paragraph metrics if the threshold were t")
+        if axes is None:
             return
         precision, recall, cut = precision_recall_curve(is_spam, scores)
         precision, recall = precision[:-1], recall[:-1]
         axes.plot(cut, precision, color="tab:red", linestyle="--", label="spam precision")
         axes.plot(cut, recall, color="tab:red", linestyle=":", label="spam recall")
-        axes.plot(cut, 2 * precision * recall / np.maximum(precision + recall, 1e-12), color="tab:red",
-                  label="spam F1")
+        axes.plot(cut, _f1(precision, recall), color="tab:red", label="spam F1")
         # Content is kept when score < t: its curve is the PR curve of -score, at -t.
         c_precision, c_recall, c_cut = precision_recall_curve(~is_spam, -scores)
         c_precision, c_recall = c_precision[:-1], c_recall[:-1]
-        axes.plot(-c_cut, 2 * c_precision * c_recall / np.maximum(c_precision + c_recall, 1e-12),
-                  color="tab:blue", label="content F1")
+        axes.plot(-c_cut, _f1(c_precision, c_recall), color="tab:blue", label="content F1")
         axes.axvline(threshold, color="black", linewidth=1)
         axes.annotate(f"model threshold {threshold:.3f}", (threshold, 0.5), xytext=(-12, 0),
                       textcoords="offset points", rotation=90, va="center")
