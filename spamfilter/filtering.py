@@ -23,7 +23,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import json
 import multiprocessing
 import sys
 import time
@@ -34,7 +33,8 @@ from typing import IO, Any
 
 from .artifact import load_model
 from .errors import DataError
-from .io import BATCH_PARAGRAPHS, STDIN, Document, atomic_output, detect_format, open_binary, parse_document_line
+from .io import (BATCH_PARAGRAPHS, STDIN, Document, atomic_output, detect_format, json_line, loads_json, open_binary,
+                 parse_document_line)
 from .labels import CONTENT, SPAM
 from .model import SpamClassifier
 from .paragraphs import SPLIT_MODES, SplitMode, join_segments, segment
@@ -342,10 +342,6 @@ class BatchResult:
     error: str | None = None
 
 
-def _dumps(record: dict) -> str:
-    return json.dumps(record, ensure_ascii=False) + "\n"
-
-
 def parse_line(raw: bytes, source: str, line: int, text_field: str) -> dict:
     """One raw JSONL line as a record with a string ``text_field``; DataError names source:line."""
     try:
@@ -354,8 +350,8 @@ def parse_line(raw: bytes, source: str, line: int, text_field: str) -> dict:
         raise DataError(f"undecodable bytes (not UTF-8) at byte {error.start} of the line; "
                         "re-encode the file as UTF-8 or use --on-error skip", source=source, line=line) from None
     try:
-        record = json.loads(line_text)
-    except json.JSONDecodeError:
+        record = loads_json(line_text)
+    except ValueError:
         record = None
     if isinstance(record, dict) and isinstance(record.get(text_field), str):
         return record
@@ -393,13 +389,13 @@ def process_lines(flt: Filter, lines: Sequence[tuple[int, bytes]], source: str, 
         doc_id = str(record["id"]) if "id" in record else f"{source_name}:{number}"
         _count(stats, cleaned)
         if options.want_removed:
-            result.removed.extend(_dumps(r.record(doc_id)) for r in cleaned.removed)
+            result.removed.extend(json_line(r.record(doc_id)) for r in cleaned.removed)
         if options.drop_empty and cleaned.empty:
             stats.dropped_documents += 1
             continue
         record[options.text_field] = cleaned.text
         record[METADATA_KEY] = cleaned.metadata(name, flt.split_mode, doc_id)
-        result.output.append(_dumps(record))
+        result.output.append(json_line(record))
     return result
 
 
@@ -457,7 +453,7 @@ def filter_text(flt: Filter, raw: bytes, source: str, options: FilterOptions) ->
     _count(result.stats, cleaned)
     doc_id = Path(source).name if source != STDIN else "stdin"
     if options.want_removed:
-        result.removed.extend(_dumps(r.record(doc_id)) for r in cleaned.removed)
+        result.removed.extend(json_line(r.record(doc_id)) for r in cleaned.removed)
     if options.drop_empty and cleaned.empty:
         result.stats.dropped_documents += 1
         return result, None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 import pandas as pd
 
 from .errors import DataError
@@ -217,10 +218,28 @@ def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int
     return Document(doc_id, paragraphs, kinds, record.get("source"), record.get("lang"), categories, record)
 
 
+def loads_json(text: str) -> object:
+    """Parse JSON with orjson (several times faster on the hot path); what orjson refuses
+    but the standard library reads (integers over 64 bits) still parses, and a real error
+    is raised by ``json`` so its message is the familiar one."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def json_line(record: dict) -> str:
+    """One JSONL line (UTF-8 kept, not escaped), via orjson unless it cannot encode the record."""
+    try:
+        return orjson.dumps(record).decode("utf-8") + "\n"
+    except TypeError:
+        return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def _load_json_line(line_text: str, path: str, line: int) -> object:
     """One parsed JSON value; DataError (naming the line) when it is not valid JSON."""
     try:
-        return json.loads(line_text.lstrip(_BOM))
+        return loads_json(line_text.lstrip(_BOM))
     except json.JSONDecodeError as error:
         hint = ("; the file does not look like JSON lines: if it is CSV or TSV, give it that extension "
                 "or pass --input-format csv/tsv") if line == 1 else ""
@@ -545,4 +564,4 @@ def output_format(path: str) -> str:
 
 def write_jsonl(records: Iterable[dict], handle: IO[str]) -> None:
     for record in records:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.write(json_line(record))
