@@ -27,9 +27,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from spamfilter.evaluate import binary_metrics, word_counts
+from spamfilter.metrics import binary_metrics, word_counts
 from spamfilter.features import FEATURE_GROUPS
-from spamfilter.io import BATCH_PARAGRAPHS, read_corpus
+from spamfilter.io import BATCH_PARAGRAPHS
+from spamfilter.tables import read_corpus
 from spamfilter.model import SpamClassifier
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -157,7 +157,7 @@ def main() -> None:
     import fasttext  # noqa: F401  (fail early without the bench extra)
 
     import spamfilter
-    from spamfilter.io import read_corpus
+    from spamfilter.tables import read_corpus
 
     workdir = Path(tempfile.mkdtemp(prefix="spamfilter-bench-"))
     pages = load_pages()

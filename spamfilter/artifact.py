@@ -1,7 +1,11 @@
-"""Saving and loading a model directory: ``model.joblib`` + ``meta.json``.
+"""Saving and loading a model directory: ``model.joblib`` + ``scorer.npz`` + ``meta.json``.
 
+``model.joblib`` is the fitted scikit-learn estimator (for the Python API, explanations,
+reports); ``scorer.npz`` is the same weights as plain arrays (:mod:`spamfilter.scorer`),
+which ``predict`` and ``filter`` load without importing scikit-learn (a second of
+start-up) and without unpickling anything.
 Unpickling runs code, so loading first validates ``meta.json`` (schema, labels) and
-the sha256 of ``model.joblib`` it records, and refuses anything that does not match.
+the sha256 of each file it records, and refuses anything that does not match.
 Files are written through temporary files, fsynced and renamed, so an interrupted save
 never leaves a model that loads with the wrong content.
 """
@@ -19,18 +23,19 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import joblib
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ArtifactError
 from .labels import LABELS
-from .model import SpamClassifier
+from .scorer import LinearScorer
+
+if TYPE_CHECKING:  # scikit-learn is imported only where an estimator is saved or loaded
+    from .model import SpamClassifier
 
 SCHEMA_VERSION = 1
 MODEL_FILE = "model.joblib"
+SCORER_FILE = "scorer.npz"
 META_FILE = "meta.json"
 # Installed, the shipped model is package data (pyproject maps models/default to
 # spamfilter/default_model); in a source checkout it is models/default.
@@ -85,62 +90,80 @@ def _write_temporary(directory: Path, name: str, write) -> Path:
 def save_model(model: SpamClassifier, directory: str | Path, training: dict | None = None,
                metrics: dict | None = None, name: str | None = None) -> dict:
     """Write ``model`` to ``directory`` with its metadata; returns the metadata written."""
+    import joblib
+    import sklearn
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    model_tmp = _write_temporary(directory, MODEL_FILE, lambda h: joblib.dump(model, h, compress=3))
-    meta = {
+    written: dict[str, Path] = {}
+    try:
+        written[SCORER_FILE] = _write_temporary(directory, SCORER_FILE, model.scorer().save)
+        written[MODEL_FILE] = _write_temporary(directory, MODEL_FILE, lambda h: joblib.dump(model, h, compress=3))
+        meta = _metadata(model, directory, written, training, metrics, name, sklearn.__version__)
+        text = json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
+        written[META_FILE] = _write_temporary(directory, META_FILE, lambda h: h.write(text))
+    except BaseException:
+        for temporary in written.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
+    _publish(directory, written)
+    return meta
+
+
+def _metadata(model: SpamClassifier, directory: Path, written: dict[str, Path], training: dict | None,
+              metrics: dict | None, name: str | None, sklearn_version: str) -> dict:
+    return {
         "schema_version": SCHEMA_VERSION,
         "name": name or directory.name,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"spamfilter": __version__, "scikit-learn": sklearn.__version__,
+        "versions": {"spamfilter": __version__, "scikit-learn": sklearn_version,
                      "python": platform.python_version()},
         "labels": list(LABELS),
         "threshold": float(model.threshold_),
         "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
         "training": training or {},
         "metrics": metrics or {},
-        "model_sha256": sha256_of(model_tmp),
+        "model_sha256": sha256_of(written[MODEL_FILE]),
+        "scorer_sha256": sha256_of(written[SCORER_FILE]),
     }
-    text = json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
-    try:
-        meta_tmp = _write_temporary(directory, META_FILE, lambda h: h.write(text))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(model_tmp)
-        raise
-    _publish(directory, model_tmp, meta_tmp)
-    return meta
 
 
-def _publish(directory: Path, model_tmp: Path, meta_tmp: Path) -> None:
-    """Rename both temporary files into place, or leave the previous model as it was.
+def _publish(directory: Path, temporaries: dict[str, Path]) -> None:
+    """Rename the temporary files into place (``meta.json`` last), or leave the previous
+    model as it was.
 
-    Ctrl-C is held during the renames; if the second rename fails, the previous
-    ``model.joblib`` (kept as a hard link) is put back. Temporary files never remain.
-    Only a power loss between the two renames can leave a new model file next to the old
-    metadata, and then loading refuses it by checksum instead of loading wrong content.
+    Ctrl-C is held during the renames; if one fails, the files already replaced are put
+    back from hard links of the previous ones. Temporary files never remain. Only a power
+    loss between the renames can leave new files next to the old metadata, and then
+    loading refuses them by checksum instead of loading wrong content.
     """
-    model_path, backup = directory / MODEL_FILE, None
+    backups: list[Path] = []
+    replaced: list[tuple[Path, Path | None]] = []
     try:
         with _interrupts_deferred():
-            if model_path.exists():
-                backup = directory / f".{MODEL_FILE}.{os.getpid()}.previous"
-                if backup.exists():
-                    backup.unlink()
-                os.link(model_path, backup)
-            os.replace(model_tmp, model_path)
             try:
-                os.replace(meta_tmp, directory / META_FILE)
+                for name, temporary in temporaries.items():
+                    target, backup = directory / name, None
+                    if target.exists():
+                        backup = directory / f".{name}.{os.getpid()}.previous"
+                        if backup.exists():
+                            backup.unlink()
+                        os.link(target, backup)
+                        backups.append(backup)
+                    os.replace(temporary, target)
+                    replaced.append((target, backup))
             except BaseException:
-                if backup is not None:
-                    os.replace(backup, model_path)
-                    backup = None
+                for target, backup in reversed(replaced):
+                    if backup is not None:
+                        os.replace(backup, target)
+                    else:
+                        target.unlink()
                 raise
     finally:
-        for leftover in (model_tmp, meta_tmp, backup):
-            if leftover is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
+        for leftover in (*temporaries.values(), *backups):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
 
 
 def read_meta(directory: str | Path) -> dict:
@@ -173,6 +196,10 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
     loader (:mod:`spamfilter.safe_format`) instead: no unpickling at all.
     The metadata is attached as ``model.metadata_``.
     """
+    import joblib
+
+    from .model import SpamClassifier
+
     directory = Path(directory) if directory is not None else default_model_dir()
     if directory.suffix == ".skops" or ((directory / "model.skops").is_file() and not (directory / MODEL_FILE).exists()):
         from .safe_format import load_safe
@@ -186,14 +213,7 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
         raise ArtifactError(f"{directory}: is a file; give the model directory (holding {META_FILE}) "
                             "or a .skops file")
     meta = read_meta(directory)
-    model_path = directory / MODEL_FILE
-    if not model_path.is_file():
-        raise ArtifactError(f"{directory}: {MODEL_FILE} is missing")
-    if sha256_of(model_path) != meta["model_sha256"]:
-        raise ArtifactError(
-            f"{model_path}: checksum does not match {META_FILE}; the file was modified or "
-            "only partly written. Refusing to unpickle it (pickles can run code); retrain or re-copy the model"
-        )
+    model_path = _verified(directory, MODEL_FILE, meta["model_sha256"])
     _warn_version(meta)
     try:
         model = joblib.load(model_path)
@@ -206,8 +226,42 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
     return model
 
 
+def _verified(directory: Path, name: str, sha256: str) -> Path:
+    """The path of ``name`` in ``directory`` once its checksum matches the metadata."""
+    path = directory / name
+    if not path.is_file():
+        raise ArtifactError(f"{directory}: {name} is missing")
+    if sha256_of(path) != sha256:
+        raise ArtifactError(
+            f"{path}: checksum does not match {META_FILE}; the file was modified or "
+            "only partly written. Refusing to load it (pickles can run code); retrain or re-copy the model"
+        )
+    return path
+
+
+def load_scorer(directory: str | Path | None = None) -> LinearScorer:
+    """The prediction weights of a model directory (the shipped default when None).
+
+    Reads ``scorer.npz`` (checksummed, no unpickling, no scikit-learn import); a model
+    saved without one, or a ``.skops`` model, is loaded whole and converted.
+    """
+    directory = Path(directory) if directory is not None else default_model_dir()
+    if directory.is_dir() and (directory / META_FILE).is_file():
+        meta = read_meta(directory)
+        if isinstance(meta.get("scorer_sha256"), str):
+            path = _verified(directory, SCORER_FILE, meta["scorer_sha256"])
+            try:
+                return LinearScorer.load(path, meta)
+            except (OSError, ValueError, KeyError) as error:
+                raise ArtifactError(f"{path}: cannot be loaded ({type(error).__name__}: {error}); "
+                                    "retrain the model with this version of spamfilter") from None
+    return load_model(directory).scorer()
+
+
 def _warn_version(meta: dict) -> None:
     """Warn when the model was trained with another scikit-learn version than the running one."""
+    import sklearn
+
     versions = meta.get("versions") if isinstance(meta.get("versions"), dict) else {}
     trained_with = versions.get("scikit-learn")
     if trained_with != sklearn.__version__:

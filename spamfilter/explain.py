@@ -28,11 +28,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .feature_matrix import ParagraphFeatures, as_paragraph_frame
 from .features import (
     MAX_FEATURE_CHARS,
     SCORE_CONTEXT_NAMES,
-    ParagraphFeatures,
-    as_paragraph_frame,
     document_starts,
     hash_ngrams,
     copy_keys,

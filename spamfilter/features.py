@@ -23,11 +23,7 @@ from dataclasses import dataclass
 import re
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
-from .normalize import normalize_text
 
 FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
 # Features are computed over batches of about this many paragraphs (whole documents),
@@ -259,41 +255,6 @@ def ngram_scores(
         sums = add_kind(sizes, len(token_row), token_starts, batch.words, _WORD_SALT)
         total += sums / np.sqrt(np.maximum(valid_counts(np.diff(token_starts), sizes), 1))
     return total
-
-
-def _ngram_parts(occurrences: HashedNgrams, n_rows: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``(rows, columns, values)`` of each n-gram part, each kind scaled by 1/sqrt(its count in the row).
-
-    The scaling makes long and short paragraphs comparable (like l2 normalisation of a
-    count vector) without sorting to sum duplicate columns.
-    """
-    per_kind: dict[int, np.ndarray] = {}
-    for rows, kind in zip(occurrences.rows, occurrences.kind):
-        per_kind[kind] = per_kind.get(kind, 0) + np.bincount(rows, minlength=n_rows)
-    scale = {kind: 1.0 / np.sqrt(np.maximum(total, 1)) for kind, total in per_kind.items()}
-    return [(rows, columns, scale[kind][rows])
-            for rows, columns, kind in zip(occurrences.rows, occurrences.columns, occurrences.kind)]
-
-
-def _merge_parts(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int, width: int) -> sp.csr_matrix:
-    """One CSR matrix from parts that are each sorted by row, by a counting sort on rows.
-
-    CSR does not need sorted columns within a row, so no general sort (or hstack) is needed.
-    """
-    counts = [np.bincount(rows, minlength=n_rows) for rows, _, _ in parts]
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(sum(counts, np.zeros(n_rows, dtype=np.int64)), out=indptr[1:])
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    values = np.empty(int(indptr[-1]), dtype=np.float64)
-    filled = indptr[:-1].copy()
-    for (rows, columns, data), count in zip(parts, counts):
-        part_start = np.zeros(n_rows, dtype=np.int64)
-        np.cumsum(count[:-1], out=part_start[1:])
-        destination = filled[rows] + (np.arange(len(rows)) - part_start[rows])
-        indices[destination] = columns
-        values[destination] = data
-        filled += count
-    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
 
 
 def _find_all(haystack: str, needle: str) -> list[int]:
@@ -545,122 +506,6 @@ def _edge_repetition(normalised: Sequence[str], key: np.ndarray, starts: np.ndar
     return same_text, shared
 
 
-def as_paragraph_frame(X) -> pd.DataFrame:
-    """Accept a DataFrame with a ``text`` column (and optional ``doc_id``) or a sequence of strings.
-
-    A plain sequence is read as the paragraphs of one document, in order.
-    """
-    if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, str):
-        raise TypeError("expected a sequence of paragraphs, got one string; wrap it in a list")
-    return pd.DataFrame({"text": list(X)})
-
-
-class ParagraphFeatures(TransformerMixin, BaseEstimator):
-    """Sparse features of each paragraph in its document (see the module docstring).
-
-    Stateless: ``fit`` only records the output width, so the same settings always give
-    the same columns, in training, in a worker process and in a later session.
-    """
-
-    def __init__(
-        self,
-        hash_bits: int = DEFAULT_HASH_BITS,
-        char_ngrams: tuple[int, int] = DEFAULT_CHAR_NGRAMS,
-        word_ngrams: tuple[int, int] = DEFAULT_WORD_NGRAMS,
-        groups: tuple[str, ...] = FEATURE_GROUPS,
-    ):
-        self.hash_bits = hash_bits
-        self.char_ngrams = char_ngrams
-        self.word_ngrams = word_ngrams
-        self.groups = groups
-
-    def fit(self, X, y=None):
-        unknown = set(self.groups) - set(FEATURE_GROUPS)
-        if unknown:
-            raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {FEATURE_GROUPS}")
-        self.n_features_out_ = len(self.feature_blocks())
-        return self
-
-    def feature_blocks(self) -> list[str]:
-        """Name of each dense column after the hashed block (for explanations)."""
-        names: list[str] = []
-        if "layout" in self.groups:
-            names += [f"layout:{name}" for name in LAYOUT_NAMES]
-        if "context" in self.groups:
-            names += [f"context:{name}" for name in CONTEXT_NAMES]
-        if "repetition" in self.groups:
-            names += [f"repetition:{name}" for name in REPETITION_NAMES]
-        return names
-
-    def transform(self, X) -> sp.csr_matrix:
-        """Features of every row, computed batch by batch (whole documents per batch)."""
-        blocks = [_merge_parts(parts, n, width) for parts, n, width in self._batches(X)]
-        if not blocks:
-            return sp.csr_matrix((0, 2**self.hash_bits + len(self.feature_blocks())))
-        return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
-
-    def linear_scores(self, X, coef: np.ndarray, intercept: float) -> np.ndarray:
-        """``transform(X) @ coef + intercept`` without building the matrix (the prediction path)."""
-        outputs = []
-        width = 2**self.hash_bits
-        for texts, starts in self._batch_texts(X):
-            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
-            total = ngram_scores(normalised, coef, self.hash_bits, *self._ngram_settings())
-            dense = self._dense(texts, normalised, starts)
-            if dense is not None:
-                total += dense @ coef[width:width + dense.shape[1]]
-            outputs.append(total + float(intercept))
-        return np.concatenate(outputs) if outputs else np.zeros(0)
-
-    def _ngram_settings(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-        chars = tuple(self.char_ngrams) if "chars" in self.groups else None
-        words = tuple(self.word_ngrams) if "words" in self.groups else None
-        return chars, words
-
-    def _batch_texts(self, X):
-        """``(texts, document starts)`` per batch of whole documents of about ``BATCH_PARAGRAPHS`` rows."""
-        frame = as_paragraph_frame(X)
-        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        starts = document_starts(doc_ids, len(frame))
-        texts = frame["text"].tolist()
-        first = 0
-        while first < len(starts) - 1:
-            last = int(np.searchsorted(starts, starts[first] + BATCH_PARAGRAPHS, side="left"))
-            last = min(max(last, first + 1), len(starts) - 1)
-            yield texts[starts[first]:starts[last]], starts[first:last + 1] - starts[first]
-            first = last
-
-    def _batches(self, X):
-        """``(parts, rows, width)`` per batch: row-sorted ``(rows, columns, values)`` parts."""
-        for texts, starts in self._batch_texts(X):
-            n = len(texts)
-            width = 2**self.hash_bits
-            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
-            chars, words = self._ngram_settings()
-            parts = _ngram_parts(hash_ngrams(normalised, self.hash_bits, chars, words)[0], n) if chars or words else []
-            dense = self._dense(texts, normalised, starts)
-            if dense is not None:
-                rows, columns = np.nonzero(dense)
-                parts.append((rows, columns + width, dense[rows, columns]))
-                width += dense.shape[1]
-            yield parts, n, width
-
-    def _dense(self, texts: list[str], normalised: list[str], starts: np.ndarray) -> np.ndarray | None:
-        """The layout, context and repetition columns of one batch (None if all are off)."""
-        dense = []
-        if "layout" in self.groups or "context" in self.groups:
-            layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
-            if "layout" in self.groups:
-                dense.append(layout.matrix)
-            if "context" in self.groups:
-                dense.append(context_features(layout, starts))
-        if "repetition" in self.groups:
-            dense.append(repetition_features(normalised, starts))
-        return np.hstack(dense) if dense else None
-
-
 SCORE_CONTEXT_NAMES: tuple[str, ...] = (
     "score", "score_-1", "score_+1", "score_-2", "score_+2", "exists_-1", "exists_+1",
     "score_window_mean", "score_document_mean", "score_document_max", "score_document_min",
@@ -728,3 +573,38 @@ def score_context_features(logits: np.ndarray, starts: np.ndarray, keys: np.ndar
     copies_mean = np.where(others > 0, (copy_sum[pair] - s) / np.maximum(others, 1), s)
     columns.append(np.maximum(copies_mean - s, 0.0))
     return np.column_stack(columns)
+
+
+def ngram_settings(groups: Sequence[str], char_ngrams: tuple[int, int],
+                   word_ngrams: tuple[int, int]) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """The character and word n-gram ranges in use (None for a group that is switched off)."""
+    chars = tuple(char_ngrams) if "chars" in groups else None
+    words = tuple(word_ngrams) if "words" in groups else None
+    return chars, words
+
+
+def document_batches(starts: np.ndarray, batch_paragraphs: int = BATCH_PARAGRAPHS):
+    """``(first row, end row, document starts relative to the first row)`` per batch of whole
+    documents of about ``batch_paragraphs`` rows (a longer document is a batch of its own)."""
+    first = 0
+    while first < len(starts) - 1:
+        last = int(np.searchsorted(starts, starts[first] + batch_paragraphs, side="left"))
+        last = min(max(last, first + 1), len(starts) - 1)
+        yield int(starts[first]), int(starts[last]), starts[first:last + 1] - starts[first]
+        first = last
+
+
+def dense_features(texts: Sequence[str], normalised: Sequence[str], starts: np.ndarray,
+                   groups: Sequence[str]) -> np.ndarray | None:
+    """The layout, context and repetition columns of one batch (None if all are off)."""
+    dense = []
+    if "layout" in groups or "context" in groups:
+        layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
+        if "layout" in groups:
+            dense.append(layout.matrix)
+        if "context" in groups:
+            dense.append(context_features(layout, starts))
+    if "repetition" in groups:
+        dense.append(repetition_features(normalised, starts))
+    return np.hstack(dense) if dense else None
+

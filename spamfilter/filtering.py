@@ -24,21 +24,23 @@ import collections
 import contextlib
 import dataclasses
 import multiprocessing
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .artifact import load_model
+from .artifact import load_scorer
 from .errors import DataError
 from .io import (BATCH_PARAGRAPHS, STDIN, Document, atomic_output, detect_format, json_line, loads_json, open_binary,
                  parse_document_line)
 from .labels import CONTENT, SPAM
-from .model import SpamClassifier
 from .paragraphs import SPLIT_MODES, SplitMode, join_segments, segment
 from .prediction import score_documents
+from .scorer import LinearScorer
+
+if TYPE_CHECKING:
+    from .model import SpamClassifier
 
 METADATA_KEY = "spamfilter"
 # Rounds of re-scoring kept paragraphs (see Filter._stable_scores); two almost always settle it.
@@ -149,23 +151,25 @@ def restore(clean_text: str, removed_records: Iterable[RemovedParagraph | dict],
 # --------------------------------------------------------------------------- Python API
 
 class Filter:
-    """Removes spam paragraphs with a model: ``Filter(model=None|path|SpamClassifier)``.
+    """Removes spam paragraphs with a model: ``Filter(model=None|path|SpamClassifier|LinearScorer)``.
 
     ``model=None`` is the shipped default. By default a document is re-scored after each
     removal until nothing more goes (``until_stable``), so cleaning is idempotent. The model loads on first use; a Filter made from
     a path pickles as that path (small), so it can be sent to worker processes.
     """
 
-    def __init__(self, model: SpamClassifier | str | Path | None = None, threshold: float | None = None,
+    def __init__(self, model: SpamClassifier | LinearScorer | str | Path | None = None, threshold: float | None = None,
                  split: SplitMode = "blank", batch_paragraphs: int = BATCH_PARAGRAPHS,
                  batch_bytes: int = BATCH_BYTES, until_stable: bool = True):
         if split not in SPLIT_MODES:
             raise ValueError(f"split must be one of {SPLIT_MODES}, got {split!r}")
         if batch_paragraphs < 1:
             raise ValueError("batch_paragraphs must be at least 1")
-        self._in_memory = isinstance(model, SpamClassifier)  # no path to reload it from
-        self._model = model if self._in_memory else None
-        self.model_path = None if isinstance(model, SpamClassifier) else (None if model is None else str(model))
+        # A fitted SpamClassifier (anything with ``scorer()``) or a LinearScorer is kept in
+        # memory: there is no path to reload it from.
+        self._in_memory = isinstance(model, LinearScorer) or hasattr(model, "scorer")
+        self._model = (model if isinstance(model, LinearScorer) else model.scorer()) if self._in_memory else None
+        self.model_path = None if self._in_memory or model is None else str(model)
         self.threshold = threshold
         self.split_mode: SplitMode = split
         self.batch_paragraphs = batch_paragraphs
@@ -179,10 +183,10 @@ class Filter:
         return state
 
     @property
-    def model(self) -> SpamClassifier:
-        """The classifier (loaded from ``model_path`` on first use)."""
+    def model(self) -> LinearScorer:
+        """The model's prediction weights (loaded from ``model_path`` on first use)."""
         if self._model is None:
-            self._model = load_model(self.model_path)
+            self._model = load_scorer(self.model_path)
         return self._model
 
     @property

@@ -26,15 +26,17 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
-import pandas as pd
 
 from .errors import DataError
 from .features import BATCH_PARAGRAPHS  # one batch size for reading and for features
-from .labels import KIND_TO_LABEL, parse_kind
+from .labels import parse_kind
 from .paragraphs import SplitMode, segment
+
+if TYPE_CHECKING:  # pandas is imported only to read paragraph tables (see spamfilter.tables)
+    import pandas as pd
 
 PARAGRAPH_COLUMNS = ("doc_id", "index", "text", "label", "kind", "source", "lang", "category")
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "tsv", "parquet")
@@ -185,10 +187,6 @@ def _json_type(value: object) -> str:
     return {list: "list", dict: "object", str: "string"}.get(type(value), type(value).__name__)
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def _text_document(doc_id: str, text: str, split: SplitMode, record: dict[str, Any] | None = None) -> Document:
     prefix, pieces = segment(text, split)
     paragraphs = [paragraph for paragraph, _ in pieces]
@@ -310,7 +308,9 @@ def iter_documents(
                 if frame_or_text.strip():
                     yield _text_document(Path(path).name if path != STDIN else "stdin", frame_or_text, split)
             else:
-                yield from _table_documents(frame_or_text, path, columns)
+                from .tables import table_documents
+
+                yield from table_documents(frame_or_text, path, columns)
     finally:
         if stats is not None:
             stats.add(local)
@@ -332,30 +332,15 @@ def _jsonl_documents(path: str, split: SplitMode, columns: ColumnNames, text_fie
                 seen_content = True
                 probe = _load_json_line(line_text, path, number)
                 if _is_table_record(probe, columns):
+                    from .tables import jsonl_table, table_documents
+
                     rest = decode_utf8(handle.read(), stats)
                     lines = [""] * (number - 1) + [line_text] + rest.split("\n")
-                    frame = _jsonl_table(lines, path)
-                    yield from _table_documents(frame, path, columns)
+                    yield from table_documents(jsonl_table(lines, path), path, columns)
                     return
             yield parse_document_line(line_text, path, number, split, text_field)
     if not seen_content:
         stats.empty_files += 1
-
-
-def _jsonl_table(lines: list[str], path: str) -> pd.DataFrame:
-    """A paragraph table from JSON lines; ``attrs['lines']`` maps rows to file lines."""
-    records, numbers = [], []
-    for number, line_text in enumerate(lines, start=1):
-        if not line_text.strip(_BOM + " \t\r\n\x00"):
-            continue
-        record = _load_json_line(line_text, path, number)
-        if not isinstance(record, dict):
-            raise DataError(f"expected a JSON object per line, got {_json_type(record)}", source=path, line=number)
-        records.append(record)
-        numbers.append(number)
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    frame.attrs["lines"] = numbers
-    return frame
 
 
 def _read_whole(path: str, fmt: str, columns: ColumnNames, stats: ReadStats) -> str | pd.DataFrame:
@@ -363,119 +348,15 @@ def _read_whole(path: str, fmt: str, columns: ColumnNames, stats: ReadStats) -> 
     with open_binary(path) as handle:
         data = handle.read()
     _sniff(data[:4], path, fmt)
+    if fmt == "text":
+        if not data.strip():
+            stats.empty_files += 1
+        return _strip_bom(decode_utf8(data, stats))
+    from .tables import read_table
+
     if not data.strip():
         stats.empty_files += 1
-        return "" if fmt == "text" else pd.DataFrame({columns.text: []}, dtype=object)
-    if fmt == "text":
-        return _strip_bom(decode_utf8(data, stats))
     return read_table(path, fmt, columns, data, stats)
-
-
-def read_table(path: str, fmt: str, columns: ColumnNames, data: bytes | None = None,
-               stats: ReadStats | None = None) -> pd.DataFrame:
-    """A paragraph table with its ``text`` column checked; rows keep the file's order.
-
-    ``data`` is the file's (decompressed) content when already read.
-    """
-    if data is None:
-        with open_binary(path) as handle:
-            data = handle.read()
-    try:
-        if fmt == "parquet":
-            frame = pd.read_parquet(io.BytesIO(data))
-        elif fmt == "jsonl":
-            frame = _jsonl_table(_strip_bom(decode_utf8(data, stats)).split("\n"), path)
-        else:
-            text = _strip_bom(decode_utf8(data, stats))
-            frame = pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str,
-                                keep_default_na=False, na_values=[""])
-    except DataError:
-        raise
-    except (ValueError, OSError, EOFError, zlib.error) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(f"cannot read as {fmt}: {first}", source=path) from None
-    if columns.text not in frame.columns:
-        found = [str(c) for c in frame.columns][:12]
-        hint = ("; the content looks like JSON lines: give the file a .jsonl extension or pass --input-format jsonl"
-                if found and found[0].lstrip().startswith("{") else " (choose one with --text-column)")
-        raise DataError(f"no text column {columns.text!r}; columns are {found}{hint}", source=path)
-    return frame
-
-
-def _row_number(fmt_path: str, row: int, frame: pd.DataFrame | None = None) -> int:
-    """1-based line of a table row as a user sees it (CSV/TSV have a header line)."""
-    if frame is not None and "lines" in frame.attrs and row < len(frame.attrs["lines"]):
-        return frame.attrs["lines"][row]
-    name = fmt_path[:-3] if fmt_path.endswith(".gz") else fmt_path
-    return row + (2 if Path(name).suffix.lower() in (".csv", ".tsv") else 1)
-
-
-def _table_documents(frame: pd.DataFrame, path: str, columns: ColumnNames) -> Iterator[Document]:
-    """Group a paragraph table into documents by ``doc_id`` (each row is its own without one).
-
-    A missing or null ``text`` is an empty paragraph (as an empty CSV cell); any other
-    non-string is an error naming the row.
-    """
-    texts = frame[columns.text]
-    for row, value in enumerate(texts.tolist()):
-        if not isinstance(value, str) and not _is_missing(value):
-            raise DataError(f"{columns.text!r} must be a string, got {_json_type(value)} {str(value)[:40]!r}",
-                            source=path, line=_row_number(path, row, frame))
-    texts = texts.map(lambda value: "" if _is_missing(value) else value)
-    if columns.label in frame.columns:
-        kinds = []
-        for row, value in enumerate(frame[columns.label].tolist()):
-            try:
-                kinds.append(parse_kind(value))
-            except ValueError as error:
-                raise DataError(str(error), source=path, line=_row_number(path, row, frame)) from None
-    else:
-        kinds = [None] * len(frame)
-    table = pd.DataFrame({"text": texts.to_numpy(dtype=object), "kind": kinds, "row": range(len(frame))})
-    for name in ("source", "lang", "category"):
-        table[name] = frame[name].to_numpy() if name in frame.columns else None
-    if columns.doc_id in frame.columns:
-        # A missing id (empty CSV cell, null) is the id "": those rows form one document.
-        doc_ids = frame[columns.doc_id].map(lambda value: "" if _is_missing(value) else str(value))
-        table["doc_id"] = doc_ids.to_numpy(dtype=object)
-        table["position"] = (pd.to_numeric(frame[columns.position], errors="coerce").to_numpy()
-                             if columns.position in frame.columns else table["row"])
-        table = table.sort_values(["position", "row"], kind="stable")
-        groups = table.groupby("doc_id", sort=False)
-        order = pd.unique(doc_ids.to_numpy(dtype=object))
-        for doc_id in order:
-            part = groups.get_group(doc_id)
-            yield _frame_document(str(doc_id), part)
-    else:
-        for row in range(len(table)):
-            yield _frame_document(f"{Path(path).name}:{_row_number(path, row, frame)}", table.iloc[row:row + 1])
-
-
-def _present(value: object) -> object | None:
-    """A table cell, with pandas' missing markers (NaN, NA) read as None."""
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-
-
-def _frame_document(doc_id: str, part: pd.DataFrame) -> Document:
-    first = part.iloc[0]
-    return Document(doc_id, part["text"].tolist(), [_present(k) for k in part["kind"]],
-                    _present(first["source"]), _present(first["lang"]), [_present(c) for c in part["category"]])
-
-
-def documents_to_frame(documents: Iterable[Document]) -> pd.DataFrame:
-    """Paragraph table (columns :data:`PARAGRAPH_COLUMNS`) of documents, in order."""
-    rows: dict[str, list] = {name: [] for name in PARAGRAPH_COLUMNS}
-    for doc in documents:
-        n = len(doc.paragraphs)
-        rows["doc_id"] += [doc.id] * n
-        rows["index"] += range(n)
-        rows["text"] += doc.paragraphs
-        rows["kind"] += doc.kinds
-        rows["label"] += [KIND_TO_LABEL[k] if k else None for k in doc.kinds]
-        rows["source"] += [doc.source] * n
-        rows["lang"] += [doc.lang] * n
-        rows["category"] += doc.categories if doc.categories is not None else [None] * n
-    return pd.DataFrame(rows, columns=list(PARAGRAPH_COLUMNS))
 
 
 def iter_batches(documents: Iterable[Document], batch_paragraphs: int = BATCH_PARAGRAPHS) -> Iterator[list[Document]]:
@@ -490,34 +371,6 @@ def iter_batches(documents: Iterable[Document], batch_paragraphs: int = BATCH_PA
             batch, size = [], 0
     if batch:
         yield batch
-
-
-def read_corpus(paths: Iterable[str], split: SplitMode = "blank", input_format: str = "auto",
-                columns: ColumnNames | None = None) -> pd.DataFrame:
-    """All paragraphs of the given inputs as one table (for training and evaluation).
-
-    ``attrs["decode_errors"]`` counts invalid UTF-8 sequences replaced by U+FFFD and
-    ``attrs["empty_files"]`` the empty inputs. A document id already used by an earlier
-    file is prefixed with the file name, so documents stay distinct across files.
-    """
-    frames = []
-    stats = ReadStats()
-    seen: set[str] = set()
-    for path in paths:
-        frame = documents_to_frame(iter_documents(path, split, input_format, columns, stats=stats))
-        repeated = frame["doc_id"].isin(seen)
-        if repeated.any():
-            frame.loc[repeated, "doc_id"] = Path(path).name + "/" + frame.loc[repeated, "doc_id"].astype(str)
-        seen.update(frame["doc_id"])
-        if frame["source"].isna().all():
-            frame["source"] = Path(path).name.split(".")[0] if path != STDIN else "stdin"
-        frames.append(frame)
-    if not frames:
-        raise DataError("no input files given")
-    corpus = pd.concat(frames, ignore_index=True)
-    corpus.attrs["decode_errors"] = stats.decode_errors
-    corpus.attrs["empty_files"] = stats.empty_files
-    return corpus
 
 
 @contextlib.contextmanager

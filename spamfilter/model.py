@@ -17,18 +17,18 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .feature_matrix import ParagraphFeatures, as_paragraph_frame
 from .features import (
     DEFAULT_CHAR_NGRAMS,
     DEFAULT_HASH_BITS,
     DEFAULT_WORD_NGRAMS,
     FEATURE_GROUPS,
-    ParagraphFeatures,
-    as_paragraph_frame,
     copy_keys,
     document_starts,
     score_context_features,
 )
 from .labels import CONTENT, LABELS, SPAM
+from .scorer import LinearScorer
 
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
 # and choose the threshold.
@@ -183,34 +183,40 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(LABELS, dtype=object)
         return self
 
+    def scorer(self) -> LinearScorer:
+        """The fitted weights as a :class:`~spamfilter.scorer.LinearScorer` (shares the arrays)."""
+        check_is_fitted(self, "pipeline_")
+        classifier = self.pipeline_.named_steps["classifier"]
+        features = self.pipeline_.named_steps["features"]
+        context = self.context_model_
+        return LinearScorer(
+            hash_bits=features.hash_bits, char_ngrams=tuple(features.char_ngrams),
+            word_ngrams=tuple(features.word_ngrams), groups=tuple(features.groups),
+            coef=classifier.coef_[0], intercept=float(classifier.intercept_[0]),
+            context_coef=None if context is None else context.coef_[0],
+            context_intercept=0.0 if context is None else float(context.intercept_[0]),
+            threshold_=float(self.threshold_), metadata_=getattr(self, "metadata_", {}),
+        )
+
     def first_pass_logits(self, X) -> np.ndarray:
         """Log-odds of spam from the first stage alone (paragraph features only).
 
         Equal to ``pipeline_.decision_function`` but computed without building the
-        feature matrix (see ``ParagraphFeatures.linear_scores``), which is what makes
-        prediction fast.
+        feature matrix (see :class:`~spamfilter.scorer.LinearScorer`), which is what
+        makes prediction fast.
         """
-        check_is_fitted(self, "pipeline_")
-        classifier = self.pipeline_.named_steps["classifier"]
-        features = self.pipeline_.named_steps["features"]
-        return features.linear_scores(as_paragraph_frame(X), classifier.coef_[0], classifier.intercept_[0])
+        texts, starts = _texts_and_starts(as_paragraph_frame(X))
+        return self.scorer().first_pass_logits(texts, starts)
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of spam (the final linear stage's raw output)."""
-        frame = as_paragraph_frame(X)
-        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        return self._second_pass(self.first_pass_logits(frame), doc_ids, frame["text"].tolist())
+        texts, starts = _texts_and_starts(as_paragraph_frame(X))
+        return self.scorer().logits(texts, starts)
 
     def decision_transformed(self, matrix, doc_ids, texts: list[str]) -> np.ndarray:
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
-        check_is_fitted(self, "pipeline_")
-        return self._second_pass(self.pipeline_.named_steps["classifier"].decision_function(matrix), doc_ids, texts)
-
-    def _second_pass(self, logits: np.ndarray, doc_ids, texts: list[str]) -> np.ndarray:
-        if self.context_model_ is None:
-            return logits
-        context = score_context_features(logits, document_starts(doc_ids, len(logits)), copy_keys(texts))
-        return self.context_model_.decision_function(context)
+        first = self.pipeline_.named_steps["classifier"].decision_function(matrix)
+        return self.scorer().second_pass(first, texts, document_starts(doc_ids, len(first)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""
@@ -222,11 +228,21 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         spam = self.predict_proba(X)[:, 1] >= (self.threshold_ if threshold is None else threshold)
         return np.where(spam, SPAM, CONTENT).astype(object)
 
+    def score_texts(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """P(spam) of paragraphs given as texts and the row where each document begins
+        (the interface :class:`~spamfilter.scorer.LinearScorer` shares, for streaming)."""
+        return self.scorer().score_texts(texts, starts)
+
     def score_paragraphs(self, frame: pd.DataFrame) -> np.ndarray:
         """P(spam) of each row of a paragraph table (the batch entry point of every command)."""
         if len(frame) == 0:
             return np.zeros(0)
         return self.predict_proba(frame)[:, 1]
+
+
+def _texts_and_starts(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
+    return frame["text"].tolist(), document_starts(doc_ids, len(frame))
 
 
 def _without_training_state(classifier: SGDClassifier) -> SGDClassifier:

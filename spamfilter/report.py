@@ -1,7 +1,7 @@
 """An evaluation report people can look at: one self-contained HTML page plus its PNG plots.
 
 ``report.html`` embeds every plot as a base64 PNG and has no external links, so it
-opens offline and can be mailed around. Metrics come from :mod:`spamfilter.evaluate`;
+opens offline and can be mailed around. Metrics come from :mod:`spamfilter.metrics`;
 this module only draws and lays them out. Plots use matplotlib's Agg canvas directly
 (no pyplot, no global backend switch), so it is safe in servers and notebooks.
 """
@@ -23,7 +23,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import precision_recall_curve
 
 from .errors import DataError
-from .evaluate import evaluate_frame
+from .metrics import evaluate_frame
 from .labels import CONTENT, SPAM
 from .model import SpamClassifier
 

@@ -25,7 +25,7 @@ SAFE_FILE = "model.skops"
 # The only types a spamfilter model holds that skops does not trust by default.
 ALLOWED_TYPES: frozenset[str] = frozenset({
     "spamfilter.model.SpamClassifier",
-    "spamfilter.features.ParagraphFeatures",
+    "spamfilter.feature_matrix.ParagraphFeatures",
 })
 # Every other type in the file must come from one of these packages.
 ALLOWED_MODULES: tuple[str, ...] = ("builtins", "numpy", "scipy.sparse", "sklearn", "spamfilter.")

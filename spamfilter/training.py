@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .artifact import save_model, sha256_of
 from .errors import DataError
-from .evaluate import evaluate_frame
-from .io import ColumnNames, STDIN, read_corpus
+from .metrics import evaluate_frame
+from .io import ColumnNames, STDIN
+from .tables import read_corpus
 from .model import SpamClassifier, choose_threshold
 from .paragraphs import SplitMode
 

@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -16,6 +18,17 @@ from spamfilter.cli import app
 from spamfilter.errors import ArtifactError
 
 from conftest import EDITORIAL
+from spamfilter.tables import documents_to_frame
+
+
+def sf_io_frame(texts, doc_ids):
+    """A paragraph table of ``texts`` grouped into documents by ``doc_ids`` (contiguous)."""
+    documents, start = [], 0
+    for doc_id in dict.fromkeys(doc_ids):
+        size = doc_ids.count(doc_id)
+        documents.append(sf_io.Document(doc_id, texts[start:start + size], [None] * size))
+        start += size
+    return documents_to_frame(documents)
 
 TEXTS = ["Home", "News", "Log in", EDITORIAL[0], EDITORIAL[5], EDITORIAL[2], "Read more", "Leave a comment"]
 LABELS = ["spam"] * 3 + ["content"] * 3 + ["spam"] * 2
@@ -43,6 +56,49 @@ def test_truncated_model_file_is_refused(model_dir):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ArtifactError, match="only partly written"):
         spamfilter.load_model(model_dir)
+
+
+def test_flipped_byte_in_scorer_is_refused(model_dir):
+    path = model_dir / "scorer.npz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="scorer.npz: checksum does not match meta.json"):
+        artifact.load_scorer(model_dir)
+
+
+def test_scorer_gives_the_estimators_scores(model_dir):
+    frame = sf_io_frame(["Home", EDITORIAL[0], "Read more", EDITORIAL[3]], ["a", "a", "a", "b"])
+    expected = spamfilter.load_model(model_dir).score_paragraphs(frame)
+    scorer = artifact.load_scorer(model_dir)
+    got = scorer.score_texts(frame["text"].tolist(), np.array([0, 3, 4]))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert scorer.threshold_ == spamfilter.load_model(model_dir).threshold_
+
+
+def test_model_saved_without_scorer_file_still_loads_for_prediction(model_dir):
+    meta = json.loads((model_dir / "meta.json").read_text())
+    del meta["scorer_sha256"]
+    (model_dir / "meta.json").write_text(json.dumps(meta))
+    (model_dir / "scorer.npz").unlink()
+    scorer = artifact.load_scorer(model_dir)
+    assert scorer.score_texts(["Home", EDITORIAL[0]], np.array([0, 2])).shape == (2,)
+
+
+def test_predict_and_filter_start_without_scikit_learn_or_pandas(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "d", "text": "Home\n\n" + EDITORIAL[0]}) + "\n")
+    code = (
+        "import sys\n"
+        "from spamfilter.cli import app\n"
+        f"for command in (['predict', {str(source)!r}, '-o', {str(tmp_path / 'p.jsonl')!r}],\n"
+        f"                ['filter', {str(source)!r}, '-o', {str(tmp_path / 'c.jsonl')!r}]):\n"
+        f"    app(command + ['-m', {str(tiny_model_dir)!r}], standalone_mode=False)\n"
+        "print(sorted(m for m in ('sklearn', 'pandas', 'scipy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "p.jsonl").read_text().count("\n") == 2
 
 
 @pytest.mark.parametrize("meta, message", [
@@ -96,7 +152,7 @@ def test_failed_dump_keeps_previous_model(model_dir, monkeypatch, failure):
     assert _no_temporaries(model_dir)
 
 
-@pytest.mark.parametrize("failing_call", [1, 2])
+@pytest.mark.parametrize("failing_call", [1, 2, 3])
 def test_failed_rename_keeps_previous_model(model_dir, monkeypatch, failing_call):
     model = spamfilter.load_model(model_dir)
     model.threshold_ = 0.123  # a visibly different model

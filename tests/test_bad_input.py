@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 import spamfilter
 from spamfilter.cli import app
 from spamfilter.errors import DataError
-from spamfilter.io import ReadStats, iter_documents, read_corpus
+from spamfilter.io import ReadStats, iter_documents
+from spamfilter.tables import read_corpus
 from spamfilter.prediction import predict_rows
 
 from conftest import TINY_PARAMS

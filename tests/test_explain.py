@@ -12,7 +12,7 @@ import spamfilter
 from spamfilter.artifact import read_meta
 from spamfilter.cli import app
 from spamfilter.explain import explain, strongest_dense, strongest_ngrams
-from spamfilter.io import read_corpus
+from spamfilter.tables import read_corpus
 from spamfilter.model import SpamClassifier
 from spamfilter.normalize import normalize_text
 

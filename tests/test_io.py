@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from spamfilter.errors import DataError
-from spamfilter.features import ParagraphFeatures
-from spamfilter.io import ColumnNames, ReadStats, documents_to_frame, iter_documents, read_corpus
+from spamfilter.feature_matrix import ParagraphFeatures
+from spamfilter.io import ColumnNames, ReadStats, iter_documents
+from spamfilter.tables import documents_to_frame, read_corpus
 from spamfilter.labels import KIND_TO_LABEL, parse_kind
 
 from conftest import TINY_PARAMS
@@ -162,7 +163,7 @@ def test_same_text_same_hashed_columns_across_batches():
 
 
 def test_same_text_same_columns_in_another_process():
-    code = ("from spamfilter.features import ParagraphFeatures;"
+    code = ("from spamfilter.feature_matrix import ParagraphFeatures;"
             "m = ParagraphFeatures(hash_bits=14, groups=('words', 'chars')).fit(None).transform(['Read more here']);"
             "print(sorted(m.indices.tolist()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

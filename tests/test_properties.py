@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import spamfilter
-from spamfilter.features import ParagraphFeatures
+from spamfilter.feature_matrix import ParagraphFeatures
 from spamfilter.normalize import normalize_text
 from spamfilter.paragraphs import join_segments, segment, split_paragraphs
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED
-from spamfilter.evaluate import binary_metrics
-from spamfilter.io import read_corpus
+from spamfilter.metrics import binary_metrics
+from spamfilter.tables import read_corpus
 from spamfilter.model import SpamClassifier
 
 BENCHMARKS = SHARED / "datasets" / "benchmarks"

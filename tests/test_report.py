@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import spamfilter
 from spamfilter.cli import app
 from spamfilter.errors import DataError
-from spamfilter.io import read_corpus
+from spamfilter.tables import read_corpus
 from spamfilter.report import PLOT_FILES, REPORT_FILE, SECTIONS, WORST, worst_mistakes, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
 
-from .. import artifact, training
+from .. import artifact
 from ..io import STDIN, ColumnNames, atomic_output, iter_documents, output_format, write_jsonl
-from ..io import read_corpus
 from ..prediction import predict_rows
 from .app import (
     BOUNDARY_ERRORS, DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
@@ -33,6 +31,7 @@ def train(
     debug: DebugOption = False,
 ) -> None:
     """Train a model on labeled paragraphs and save it with its metadata."""
+    from .. import training  # scikit-learn and pandas load only for the commands that need them
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
         result = training.train(data, output, dev, seed, min_precision, split.value, input_format.value,
@@ -59,6 +58,8 @@ def evaluate(
 
     Both classes, per paragraph and weighted by words, overall and by source and kind.
     """
+    from .. import training
+    from ..tables import read_corpus
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
         loaded = artifact.load_model(model)
@@ -91,13 +92,15 @@ def predict(
     """One row per paragraph: doc_id, index, text, label (content/spam), score = P(spam)."""
     columns = ColumnNames(text_column, "label", doc_id_column, position_column)
     try:
-        loaded = artifact.load_model(model)
-        rows = predict_rows(loaded, iter_documents(input, split.value, input_format.value, columns), threshold)
+        scorer = artifact.load_scorer(model)
+        rows = predict_rows(scorer, iter_documents(input, split.value, input_format.value, columns), threshold)
         fmt = output_format(output)
         if fmt == "jsonl":
             with atomic_output(output) as handle:
                 write_jsonl(rows, handle)
         else:
+            import pandas as pd
+
             frame = pd.DataFrame(list(rows), columns=["doc_id", "index", "text", "label", "score"])
             with atomic_output(output, binary=True) as handle:
                 if fmt == "csv":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,13 +13,12 @@ from rich.text import Text
 
 from .. import artifact
 from ..errors import SpamfilterError
-from ..explain import (
-    PROBE_PHRASES, Contribution, Explanation, second_pass_weights, strongest_dense, strongest_ngrams,
-)
-from ..explain import explain as explain_paragraphs
-from ..io import STDIN, Document, detect_format, documents_to_frame, iter_batches, iter_documents
+from ..io import STDIN, Document, detect_format, iter_batches, iter_documents
 from ..paragraphs import split_paragraphs
 from .app import BOUNDARY_ERRORS, DebugOption, ModelOption, Split, SplitOption, app, fail
+
+if TYPE_CHECKING:  # explanations need scikit-learn and pandas: imported when a command runs
+    from ..explain import Contribution, Explanation
 
 TopOption = Annotated[int, typer.Option("--top", "-k", min=1, help="Features shown each way.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -42,6 +41,9 @@ def _documents(text: str, split: str) -> list[Document]:
 def _explained(loaded, documents: list[Document]) -> list[tuple[str, int, Explanation]]:
     """(doc id, paragraph index, explanation) of every paragraph, scored in the same batches as
     ``predict`` (repetition features look at the other documents of a batch)."""
+    from ..explain import explain as explain_paragraphs
+    from ..tables import documents_to_frame
+
     results = []
     for batch in iter_batches(documents):
         frame = documents_to_frame(batch)
@@ -190,6 +192,8 @@ def info(
     fixed, built-in list of typical phrases (navigation, promotion, news prose), e.g.
     "privacy policy", "click here", "officials said". A hashed column may also hold other
     n-grams, so read these as indications; use 'spamfilter explain' for a real text."""
+    from ..explain import PROBE_PHRASES, second_pass_weights, strongest_dense, strongest_ngrams
+
     try:
         loaded = artifact.load_model(model)
     except (*BOUNDARY_ERRORS, KeyboardInterrupt) as error:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .. import artifact, safe_format
+from .. import artifact
 from .app import BOUNDARY_ERRORS, DebugOption, app, fail
 
 
@@ -18,6 +18,8 @@ def export_safe(
     debug: DebugOption = False,
 ) -> None:
     """Export a model to the .skops format: share this one, it loads without running code."""
+    from .. import safe_format  # skops and scikit-learn: imported only for this command
+
     try:
         model = artifact.load_model(model_dir)
         safe_format.export_safe(model, output)

@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..features import document_starts
 from ..filtering import CleanedText, Filter
 from ..labels import CONTENT, SPAM
 from ..model import SpamClassifier
 from ..paragraphs import SplitMode
+from ..scorer import LinearScorer
 
-ModelRef = SpamClassifier | Filter | str | Path | None
+ModelRef = SpamClassifier | LinearScorer | Filter | str | Path | None
 
 # Columns added by clean_texts / clean_frame, with their dtypes.
 METADATA_COLUMNS: dict[str, str] = {
@@ -54,7 +56,7 @@ def get_filter(model: ModelRef = None, threshold: float | None = None, split: Sp
     """The Filter for these settings; one per process for a path or the default model."""
     if isinstance(model, Filter):
         return model
-    if isinstance(model, SpamClassifier):
+    if isinstance(model, (SpamClassifier, LinearScorer)):
         return Filter(model, threshold, split)
     return _cached_filter(None if model is None else str(model), threshold, split)
 
@@ -67,10 +69,10 @@ def score_paragraphs(df: pd.DataFrame, text_column: str = "text", doc_id_column:
     document context features; without it the whole frame is read as one document).
     """
     flt = get_filter(model, threshold)
-    frame = pd.DataFrame({"text": df[text_column].fillna("").astype(str).to_numpy()})
-    if doc_id_column is not None and doc_id_column in df.columns:
-        frame["doc_id"] = df[doc_id_column].astype(str).to_numpy()
-    scores = flt.model.score_paragraphs(frame)
+    texts = df[text_column].fillna("").astype(str).tolist()
+    doc_ids = df[doc_id_column].astype(str).to_numpy() if doc_id_column is not None and doc_id_column in df.columns \
+        else None
+    scores = flt.model.score_texts(texts, document_starts(doc_ids, len(texts)))
     out = df.copy()
     out["score"] = scores
     out["label"] = np.where(scores >= flt.cut, SPAM, CONTENT).astype(object)

@@ -1,0 +1,108 @@
+"""A fitted model as plain arrays: the prediction path, without scikit-learn.
+
+:class:`LinearScorer` holds what scoring needs (the first stage's weights over the
+hashed and dense features, the second stage's weights over neighbours' scores, the
+threshold) and computes the log-odds straight from the text, batch by batch, without
+building a feature matrix. It is what ``predict``, ``filter`` and :class:`~spamfilter.Filter`
+run: importing scikit-learn and pandas costs more than a second of start-up, and an
+``.npz`` of arrays loads without unpickling anything.
+:meth:`SpamClassifier.scorer <spamfilter.model.SpamClassifier.scorer>` makes one from a
+fitted model; the artifact stores it as ``scorer.npz``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from .features import (
+    MAX_FEATURE_CHARS,
+    copy_keys,
+    dense_features,
+    document_batches,
+    ngram_scores,
+    ngram_settings,
+    score_context_features,
+)
+from .normalize import normalize_text
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class LinearScorer:
+    """The two linear stages of a fitted :class:`~spamfilter.model.SpamClassifier`.
+
+    ``coef`` covers the hashed block (``2**hash_bits`` columns) then the dense columns
+    of ``groups``; ``context_coef`` is None for a model trained without the context pass.
+    """
+
+    hash_bits: int
+    char_ngrams: tuple[int, int]
+    word_ngrams: tuple[int, int]
+    groups: tuple[str, ...]
+    coef: np.ndarray
+    intercept: float
+    context_coef: np.ndarray | None
+    context_intercept: float
+    threshold_: float
+    metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def first_pass_logits(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """First-stage log-odds of spam of each paragraph; ``starts`` = row where each document begins."""
+        width = 2**self.hash_bits
+        chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
+        outputs = []
+        for first, end, doc_starts in document_batches(starts):
+            batch = texts[first:end]
+            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in batch]
+            total = ngram_scores(normalised, self.coef, self.hash_bits, chars, words)
+            dense = dense_features(batch, normalised, doc_starts, self.groups)
+            if dense is not None:
+                total += dense @ self.coef[width:width + dense.shape[1]]
+            outputs.append(total + self.intercept)
+        return np.concatenate(outputs) if outputs else np.zeros(0)
+
+    def second_pass(self, logits: np.ndarray, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """Final log-odds from the first-stage ones of each paragraph and its neighbours."""
+        if self.context_coef is None:
+            return logits
+        return score_context_features(logits, starts, copy_keys(texts)) @ self.context_coef + self.context_intercept
+
+    def logits(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """Log-odds of spam of each paragraph (rows of a document contiguous, in order)."""
+        return self.second_pass(self.first_pass_logits(texts, starts), texts, starts)
+
+    def score_texts(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """P(spam) of each paragraph."""
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(texts, starts), -50, 50)))
+
+    def save(self, handle: IO[bytes]) -> None:
+        """Write the arrays and settings as an ``.npz`` (no pickled objects)."""
+        settings = {"format": FORMAT_VERSION, "hash_bits": self.hash_bits, "char_ngrams": list(self.char_ngrams),
+                    "word_ngrams": list(self.word_ngrams), "groups": list(self.groups),
+                    "intercept": self.intercept, "context_intercept": self.context_intercept,
+                    "threshold": self.threshold_}
+        arrays = {"coef": self.coef, "settings": np.array(json.dumps(settings))}
+        if self.context_coef is not None:
+            arrays["context_coef"] = self.context_coef
+        np.savez(handle, **arrays)
+
+    @classmethod
+    def load(cls, path, metadata: dict[str, Any] | None = None) -> "LinearScorer":
+        """Read what :meth:`save` wrote; ValueError/KeyError/OSError when it is not such a file."""
+        with np.load(path, allow_pickle=False) as arrays:
+            settings = json.loads(str(arrays["settings"]))
+            if settings.get("format") != FORMAT_VERSION:
+                raise ValueError(f"scorer format {settings.get('format')!r}, expected {FORMAT_VERSION}")
+            return cls(
+                hash_bits=int(settings["hash_bits"]), char_ngrams=tuple(settings["char_ngrams"]),
+                word_ngrams=tuple(settings["word_ngrams"]), groups=tuple(settings["groups"]),
+                coef=arrays["coef"], intercept=float(settings["intercept"]),
+                context_coef=arrays["context_coef"] if "context_coef" in arrays else None,
+                context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
+                metadata_=metadata or {},
+            )
