@@ -42,22 +42,53 @@ _SEP = 0  # code placed between paragraphs; no n-gram may cross it
 _PRIME = 0x100000001B3  # FNV-64 prime: odd, hence invertible modulo 2**64
 _PRIME_INV = pow(_PRIME, -1, 2**64)
 
-def _bmp_table(predicate) -> np.ndarray:
-    """A boolean lookup table of ``predicate`` over the Basic Multilingual Plane."""
-    return np.fromiter((predicate(chr(c)) for c in range(0x10000)), dtype=bool, count=0x10000)
+# One byte of flags per Unicode code point, so a whole batch is classified by one lookup.
+_WORD, _CJK, _UPPER, _DIGIT, _PUNCT, _MENU, _END = (np.uint8(1 << bit) for bit in range(7))
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+_MENU_CHARS = "|\u2022\u00b7\u00bb\u203a>/\u2013"
+_SENTENCE_END_CHARS = '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026'
 
 
-_IS_WORD = _bmp_table(str.isalnum)
-_IS_UPPER = _bmp_table(str.isupper)
-_IS_DIGIT = _bmp_table(str.isdigit)
-_IS_SPACE = _bmp_table(str.isspace)
-_IS_CJK = np.zeros(0x10000, dtype=bool)
-for _lo, _hi in ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF)):
-    _IS_CJK[_lo:_hi + 1] = True
-_SENTENCE_END = np.zeros(0x10000, dtype=bool)
-_SENTENCE_END[[ord(c) for c in '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026']] = True
-_MENU_MARKS = np.zeros(0x10000, dtype=bool)
-_MENU_MARKS[[ord(c) for c in "|\u2022\u00b7\u00bb\u203a>/\u2013"]] = True
+def _char_flags() -> np.ndarray:
+    """Flags of every code point: word (alphanumeric), CJK, upper case, digit, punctuation
+    (neither alphanumeric nor space), menu mark, sentence end. Outside the Basic
+    Multilingual Plane everything is a word character and nothing else."""
+    bmp = "".join(map(chr, range(0x10000)))
+
+    def table(predicate) -> np.ndarray:
+        return np.fromiter(map(predicate, bmp), dtype=bool, count=0x10000)
+
+    alnum = table(str.isalnum)
+    flags = np.full(0x110000, _WORD, dtype=np.uint8)
+    flags[:0x10000] = (alnum * _WORD | table(str.isupper) * _UPPER | table(str.isdigit) * _DIGIT
+                       | (~alnum & ~table(str.isspace)) * _PUNCT)
+    flags[_SEP] = 0
+    for lo, hi in _CJK_RANGES:
+        flags[lo:hi + 1] |= _CJK
+    flags[[ord(c) for c in _MENU_CHARS]] |= _MENU
+    flags[[ord(c) for c in _SENTENCE_END_CHARS]] |= _END
+    return flags
+
+
+_FLAGS = _char_flags()
+# Token class of a code point: 0 = not part of a word, 1 = word character, 2 = CJK word
+# character (each one a token of its own, as CJK text has no spaces).
+_TOKEN_CLASS = ((_FLAGS & _WORD) > 0).astype(np.uint8) + ((_FLAGS & (_WORD | _CJK)) == (_WORD | _CJK))
+
+
+def _token_edges(token_class: np.ndarray, first: bool) -> np.ndarray:
+    """Mask of the codes that begin (``first``) or end a word token."""
+    edge = np.empty(len(token_class), dtype=bool)
+    if len(token_class):
+        if first:
+            edge[0] = True
+            np.not_equal(token_class[1:], token_class[:-1], out=edge[1:])
+        else:
+            edge[-1] = True
+            np.not_equal(token_class[:-1], token_class[1:], out=edge[:-1])
+    edge |= token_class == 2
+    edge &= token_class > 0
+    return edge
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -146,33 +177,68 @@ class _HashedText:
             np.cumprod(self.inverse, out=self.inverse)
             self.prefix = np.zeros(n_codes + 1, dtype=np.uint64)
             np.cumsum((self.codes.astype(np.uint64) + np.uint64(1)) * powers, out=self.prefix[1:])
-        self.row_of_code = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(self.starts))
-        self.seps_before = np.zeros(n_codes + 1, dtype=np.int32)
-        np.cumsum(self.codes == _SEP, out=self.seps_before[1:])
         self._tokens = None
+
+    @property
+    def row_of_code(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.starts) - 1, dtype=np.int32), np.diff(self.starts))
+
+    @property
+    def seps_before(self) -> np.ndarray:
+        """Number of separators before each code (equal at both ends of an n-gram inside one text)."""
+        out = np.zeros(len(self.codes) + 1, dtype=np.int32)
+        np.cumsum(self.codes == _SEP, out=out[1:])
+        return out
 
     def chars(self, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw hashes of the character n-grams starting at each of the first ``count`` codes, and validity."""
         with np.errstate(over="ignore"):
             raw = (self.prefix[n:] - self.prefix[:count]) * self.inverse[:count]
-        return raw, self.seps_before[n:] == self.seps_before[:count]
+        seps_before = self.seps_before
+        return raw, seps_before[n:] == seps_before[:count]
+
+    def char_weight_sums(self, coef: np.ndarray, sizes: range, hash_bits: int) -> np.ndarray:
+        """Per text, the sum of ``coef`` over the columns of its character n-grams of ``sizes``.
+
+        The same columns as :func:`_columns` of :meth:`chars` (``(raw + salt) * M`` is
+        computed as ``prefix difference * (inverse * M) + salt * M``), in place in one
+        reused buffer, with n-grams that cross a separator zeroed by index: the
+        prediction hot path.
+        """
+        n_codes = len(self.codes)
+        shift = np.uint64(64 - hash_bits)
+        seps = np.flatnonzero(self.codes == _SEP)  # text ends, and any NUL inside a text
+        weights = np.zeros(n_codes)
+        buffer = np.empty(n_codes, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            inverse_mixed = self.inverse * _MULTIPLIER
+            for n in sizes:
+                count = n_codes - n + 1
+                if count <= 0:
+                    continue
+                columns = buffer[:count]
+                np.subtract(self.prefix[n:], self.prefix[:count], out=columns)
+                np.multiply(columns, inverse_mixed[:count], out=columns)
+                columns += np.uint64(_CHAR_SALT + n) * _MULTIPLIER
+                np.right_shift(columns, shift, out=columns)
+                found = coef.take(columns.view(np.int64))
+                crossing = (seps[:, None] - np.arange(n)).ravel()
+                found[crossing[(crossing >= 0) & (crossing < count)]] = 0.0
+                weights[:count] += found
+        running = np.zeros(n_codes + 1)
+        np.cumsum(weights, out=running[1:])
+        return np.diff(running[self.starts])
 
     def tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
         if self._tokens is None:
-            codes = self.codes
-            bmp = np.minimum(codes, 0xFFFF)
-            word = _IS_WORD[bmp] | (codes > 0xFFFF)
-            cjk = _IS_CJK[bmp] & word
-            previous_word = np.concatenate(([False], word[:-1]))
-            previous_cjk = np.concatenate(([False], cjk[:-1]))
-            next_word = np.concatenate((word[1:], [False]))
-            next_cjk = np.concatenate((cjk[1:], [False]))
-            begin = np.flatnonzero(word & (~previous_word | cjk | previous_cjk))
-            end = np.flatnonzero(word & (~next_word | cjk | next_cjk)) + 1
+            token_class = _TOKEN_CLASS[self.codes]
+            begin = np.flatnonzero(_token_edges(token_class, first=True))
+            end = np.flatnonzero(_token_edges(token_class, first=False)) + 1
             with np.errstate(over="ignore"):
                 raw = (self.prefix[end] - self.prefix[begin]) * self.inverse[begin]
-            self._tokens = (begin, end, raw, self.row_of_code[begin])
+            row = (np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32)
+            self._tokens = (begin, end, raw, row)
         return self._tokens
 
     def words(self, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -246,7 +312,7 @@ def ngram_scores(
 
     if char_ngrams:
         sizes = range(char_ngrams[0], char_ngrams[1] + 1)
-        sums = add_kind(sizes, len(batch.codes), batch.starts, batch.chars, _CHAR_SALT)
+        sums = batch.char_weight_sums(coef, sizes, hash_bits)
         total += sums / np.sqrt(np.maximum(valid_counts(np.diff(batch.starts) - 1, sizes), 1))
     if word_ngrams:
         sizes = range(word_ngrams[0], word_ngrams[1] + 1)
@@ -326,25 +392,23 @@ def layout_features(texts: Sequence[str]) -> Layout:
     """Length, casing, digit, punctuation and link cues of raw paragraph texts."""
     n = len(texts)
     codes, starts = _codes(texts)
-    bmp = np.minimum(codes, 0xFFFF)
+    flags = _FLAGS[codes]
+    token_start = _token_edges(_TOKEN_CLASS[codes], first=True)
 
     def per_text(mask: np.ndarray) -> np.ndarray:
-        total = np.zeros(len(mask) + 1, dtype=np.int64)
-        np.cumsum(mask, out=total[1:])
-        return (total[starts[1:] - 1] - total[starts[:-1]]).astype(np.float64)
+        # Every text spans at least its separator, so no segment is empty.
+        return np.add.reduceat(mask, starts[:-1], dtype=np.int64).astype(np.float64) if n else np.zeros(0)
+
+    def flagged(flag: np.uint8) -> np.ndarray:
+        return (flags & flag).astype(bool)
 
     chars = np.diff(starts).astype(np.float64) - 1
-    word = _IS_WORD[bmp] | (codes > 0xFFFF)
-    cjk = _IS_CJK[bmp]
-    upper = _IS_UPPER[bmp]
-    previous_word = np.concatenate(([False], word[:-1]))
-    previous_cjk = np.concatenate(([False], cjk[:-1]))
-    token_start = word & (~previous_word | cjk | previous_cjk)
+    upper = flagged(_UPPER)
     words = per_text(token_start)
-    letters = per_text(word & ~_IS_DIGIT[bmp])
-    punct = per_text(~word & ~_IS_SPACE[bmp] & (codes != _SEP))
-    last = np.where(chars > 0, codes[np.maximum(starts[1:] - 2, 0)], 0)
-    first = np.where(chars > 0, codes[starts[:-1]], 0)
+    letters = per_text((flags & (_WORD | _DIGIT)) == _WORD)
+    punct = per_text(flagged(_PUNCT))
+    last = np.where(chars > 0, flags[np.maximum(starts[1:] - 2, 0)], 0)
+    first = np.where(chars > 0, flags[starts[:-1]], 0)
     has_url, has_email = _link_rows("\x00".join(texts), starts, n)
     upper_ratio = per_text(upper) / np.maximum(letters, 1)
     columns = [
@@ -353,16 +417,16 @@ def layout_features(texts: Sequence[str]) -> Layout:
         *_one_hot(np.minimum(np.floor(np.log2(words + 1)), _WORD_BINS - 1), _WORD_BINS),
         *_one_hot(np.minimum(np.floor(np.log2(chars + 1)), _CHAR_BINS - 1), _CHAR_BINS),
         upper_ratio,
-        per_text(_IS_DIGIT[bmp]) / np.maximum(chars, 1),
+        per_text(flagged(_DIGIT)) / np.maximum(chars, 1),
         punct / np.maximum(chars, 1),
-        np.minimum(per_text(_MENU_MARKS[bmp]) / np.maximum(words, 1), 1),
-        _SENTENCE_END[np.minimum(last, 0xFFFF)].astype(np.float64),
-        (_IS_UPPER[np.minimum(first, 0xFFFF)] | _IS_DIGIT[np.minimum(first, 0xFFFF)]).astype(np.float64),
+        np.minimum(per_text(flagged(_MENU)) / np.maximum(words, 1), 1),
+        ((last & _END) > 0).astype(np.float64),
+        ((first & (_UPPER | _DIGIT)) > 0).astype(np.float64),
         per_text(token_start & upper) / np.maximum(words, 1),
         ((upper_ratio > 0.8) & (letters >= 3)).astype(np.float64),
         has_url.astype(np.float64),
         has_email.astype(np.float64),
-        per_text(cjk) / np.maximum(chars, 1),
+        per_text(flagged(_CJK)) / np.maximum(chars, 1),
     ]
     ends = columns[2 + _WORD_BINS + _CHAR_BINS + 4]
     return Layout(words, ends, has_url, np.column_stack(columns))
