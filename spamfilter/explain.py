@@ -33,6 +33,7 @@ from .features import (
     MAX_FEATURE_CHARS,
     SCORE_CONTEXT_NAMES,
     document_starts,
+    HashedBatch,
     hash_ngrams,
     copy_keys,
     score_context_features,
@@ -146,7 +147,7 @@ def ngram_names(features: ParagraphFeatures, texts: Sequence[str], words_only: b
     if not (uses_words or uses_chars) or not texts:
         return names
     occurrences, codes = hash_ngrams(
-        [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts], features.hash_bits,
+        HashedBatch([normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]), features.hash_bits,
         tuple(features.char_ngrams) if uses_chars else None,
         tuple(features.word_ngrams) if uses_words else None,
     )

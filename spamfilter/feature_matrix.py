@@ -21,12 +21,14 @@ from .features import (
     DEFAULT_CHAR_NGRAMS,
     DEFAULT_HASH_BITS,
     DEFAULT_WORD_NGRAMS,
+    HashedBatch,
     HashedNgrams,
     dense_features,
     document_batches,
     document_starts,
     hash_ngrams,
     ngram_settings,
+    text_keys,
 )
 from .normalize import normalize_text
 
@@ -133,8 +135,9 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             n = len(texts)
             width = 2**self.hash_bits
             normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
-            parts = _ngram_parts(hash_ngrams(normalised, self.hash_bits, chars, words)[0], n) if chars or words else []
-            dense = dense_features(texts, normalised, starts, self.groups)
+            batch = HashedBatch(normalised)
+            parts = _ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words)[0], n) if chars or words else []
+            dense = dense_features(texts, batch, text_keys(normalised), starts, self.groups)
             if dense is not None:
                 rows, columns = np.nonzero(dense)
                 parts.append((rows, columns + width, dense[rows, columns]))

@@ -24,6 +24,8 @@ import re
 
 import numpy as np
 
+from .normalize import normalize_text
+
 
 FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
 # Features are computed over batches of about this many paragraphs (whole documents),
@@ -157,7 +159,7 @@ def _interleaved(length: int, sizes: range, hashes, last_unit, salt: int, hash_b
     return first, ends.ravel()[keep], columns.ravel()[keep]
 
 
-class _HashedText:
+class HashedBatch:
     """A batch of normalised texts as one code array with polynomial prefix hashes.
 
     Texts are padded with a space at both ends so n-grams see paragraph edges, and
@@ -252,17 +254,16 @@ class _HashedText:
 
 
 def hash_ngrams(
-    texts: Sequence[str],
+    batch: HashedBatch,
     hash_bits: int = DEFAULT_HASH_BITS,
     char_ngrams: tuple[int, int] | None = DEFAULT_CHAR_NGRAMS,
     word_ngrams: tuple[int, int] | None = DEFAULT_WORD_NGRAMS,
 ) -> tuple[HashedNgrams, np.ndarray]:
-    """Hash the word and character n-grams of already-normalised ``texts``.
+    """Hash the word and character n-grams of a batch of normalised texts.
 
     Returns the occurrences (sorted by row within each part) and the joined, padded
     code array their ``begin``/``end`` index.
     """
-    batch = _HashedText(texts)
     occurrences = HashedNgrams([], [], [], [], [])
     if char_ngrams:
         begin, end, columns = _interleaved(
@@ -279,7 +280,7 @@ def hash_ngrams(
 
 
 def ngram_scores(
-    texts: Sequence[str],
+    batch: HashedBatch,
     coef: np.ndarray,
     hash_bits: int,
     char_ngrams: tuple[int, int] | None,
@@ -291,8 +292,7 @@ def ngram_scores(
     occurrences of :func:`hash_ngrams`, but computed with prefix sums over each unit
     array: no row-sorting, no sparse matrix. This is the prediction hot path.
     """
-    batch = _HashedText(texts)
-    n_rows = len(texts)
+    n_rows = len(batch.starts) - 1
     total = np.zeros(n_rows)
 
     def add_kind(sizes: range, units: int, row_starts: np.ndarray, hashes, salt: int) -> None:
@@ -520,54 +520,83 @@ REPETITION_NAMES: tuple[str, ...] = (
     "words_shared_with_other_end_only",
 )
 EDGE_PARAGRAPHS = 3  # paragraphs at each end of a document where injected lines sit
-_EDGE_WORD = re.compile(r"\w{4,}")
 
 
-def repetition_features(normalised: Sequence[str], starts: np.ndarray) -> np.ndarray:
+def text_keys(normalised: Sequence[str]) -> np.ndarray:
+    """Equal keys for equal normalised texts (Python's string hash: valid within one process)."""
+    return np.fromiter(map(hash, normalised), dtype=np.int64, count=len(normalised))
+
+
+def repetition_features(batch: HashedBatch, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """How often a paragraph's normalised text recurs in its own document, and whether it
     (or its words) recur at the other end of it.
 
-    Counts over other documents of the batch were measured and dropped: the team's corpus
-    reuses each promotion across many pages, so they became a shortcut that does not
-    exist for a single document (the seed article's tagline was missed with them).
+    ``keys`` are the :func:`text_keys` of the batch's texts. Counts over other documents
+    of the batch were measured and dropped: the team's corpus reuses each promotion across
+    many pages, so they became a shortcut that does not exist for a single document (the
+    seed article's tagline was missed with them).
     """
-    n = len(normalised)
+    n = len(keys)
     if n == 0:
         return np.zeros((0, len(REPETITION_NAMES)))
     sizes = np.diff(starts)
     doc = np.repeat(np.arange(len(sizes)), sizes)
-    # Equal texts only need equal keys within this batch, so Python's string hash will do.
-    _, key = np.unique(np.fromiter(map(hash, normalised), dtype=np.int64, count=n), return_inverse=True)
-    _, pair, copies = np.unique(doc * n + key, return_inverse=True, return_counts=True)
-    copies = copies[pair] - 1
-    copies[np.fromiter((not t for t in normalised), dtype=bool, count=n)] = 0
-    at_other_end, shared_words = _edge_repetition(normalised, key, starts)
+    nonempty = np.diff(batch.starts) > 3  # a padded text is " text " plus its separator
+    ids = _group_ids(keys.view(np.uint64), doc)
+    copies = np.bincount(ids)[ids] - 1
+    copies[~nonempty] = 0
+    at_other_end, shared_words = _edge_repetition(batch, keys, doc, starts, nonempty)
     return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
 
 
-def _edge_repetition(normalised: Sequence[str], key: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+_HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
+EDGE_WORD_CHARS = 4  # words this long or longer carry a brand or campaign; shorter ones are function words
+
+
+def _group_ids(keys: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """One id per distinct (group, key) pair (64-bit mixing; a collision is vanishingly rare)."""
+    with np.errstate(over="ignore"):
+        mixed = keys ^ (groups.astype(np.uint64) * _MULTIPLIER)
+    return np.unique(mixed, return_inverse=True)[1].ravel()
+
+
+def _regions_seen(ids: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """For each item, the union of the regions of every item with the same id."""
+    seen = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.uint8)
+    np.bitwise_or.at(seen, ids, region)
+    return seen[ids]
+
+
+def _edge_repetition(batch: HashedBatch, keys: np.ndarray, doc: np.ndarray, starts: np.ndarray,
+                     nonempty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cues of a campaign wrapped around an article: for a paragraph among the first or last
     ``EDGE_PARAGRAPHS`` of a document, whether its text recurs at the other end, and the
-    share of its words (4+ letters) that recur at the other end but nowhere in the middle
-    (a brand in a top tagline and a bottom footer; a headline's words recur in the body)."""
-    n = len(normalised)
+    share of its distinct words (4+ characters) that recur at the other end but nowhere in
+    the middle (a brand in a top tagline and a bottom footer; a headline's words recur in
+    the body). Vectorised over the batch with (document, text or word) ids."""
+    n = len(keys)
+    index = np.arange(n) - starts[doc]
+    size = np.diff(starts)[doc]
+    region = np.where(index < EDGE_PARAGRAPHS, _HEAD, np.where(index >= size - EDGE_PARAGRAPHS, _TAIL, _MIDDLE))
+    region = np.where(size >= 2 * EDGE_PARAGRAPHS + 1, region, 0).astype(np.uint8)
+    other_end = np.where(region == _HEAD, _TAIL, np.where(region == _TAIL, _HEAD, 0)).astype(np.uint8)
+
     same_text = np.zeros(n)
-    shared = np.zeros(n)
-    for first, last in zip(starts[:-1].tolist(), starts[1:].tolist()):
-        if last - first < 2 * EDGE_PARAGRAPHS + 1:
-            continue
-        head = range(first, first + EDGE_PARAGRAPHS)
-        tail = range(last - EDGE_PARAGRAPHS, last)
-        words = {i: set(_EDGE_WORD.findall(normalised[i])) for i in (*head, *tail)}
-        middle = set(_EDGE_WORD.findall(" ".join(normalised[first + EDGE_PARAGRAPHS:last - EDGE_PARAGRAPHS])))
-        for here, there in ((head, tail), (tail, head)):
-            there_keys = {int(key[j]) for j in there if normalised[j]}
-            there_words = set().union(*(words[j] for j in there)) - middle
-            for i in here:
-                same_text[i] = normalised[i] != "" and int(key[i]) in there_keys
-                if words[i]:
-                    shared[i] = len(words[i] & there_words) / len(words[i])
-    return same_text, shared
+    edge = np.flatnonzero((other_end > 0) & nonempty)
+    seen = _regions_seen(_group_ids(keys.view(np.uint64)[edge], doc[edge]), region[edge])
+    same_text[edge] = (seen & other_end[edge]) > 0
+
+    begin, end, raw, row = batch.tokens()
+    chosen = ((end - begin) >= EDGE_WORD_CHARS) & (region[row] > 0)
+    row, raw = row[chosen], raw[chosen]
+    seen = _regions_seen(_group_ids(raw, doc[row]), region[row])
+    good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
+    at_edge = np.flatnonzero(other_end[row] > 0)
+    row, raw, good = row[at_edge], raw[at_edge], good[at_edge]
+    _, first = np.unique(_group_ids(raw, row), return_index=True)  # each distinct word of a paragraph once
+    total = np.bincount(row[first], minlength=n)
+    hits = np.bincount(row[first], weights=good[first], minlength=n)
+    return same_text, np.where(total > 0, hits / np.maximum(total, 1), 0.0)
 
 
 SCORE_CONTEXT_NAMES: tuple[str, ...] = (
@@ -578,8 +607,8 @@ SCORE_CONTEXT_NAMES: tuple[str, ...] = (
 
 
 def copy_keys(texts: Sequence[str]) -> np.ndarray:
-    """Equal keys for texts that are equal up to case and spacing (valid within one batch)."""
-    return np.fromiter((hash(" ".join(t.casefold().split())) for t in texts), dtype=np.int64, count=len(texts))
+    """:func:`text_keys` of raw texts: equal for texts equal once normalised."""
+    return text_keys([normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts])
 _SCORE_WINDOW = 3
 
 
@@ -658,9 +687,11 @@ def document_batches(starts: np.ndarray, batch_paragraphs: int = BATCH_PARAGRAPH
         first = last
 
 
-def dense_features(texts: Sequence[str], normalised: Sequence[str], starts: np.ndarray,
+def dense_features(texts: Sequence[str], batch: HashedBatch, keys: np.ndarray, starts: np.ndarray,
                    groups: Sequence[str]) -> np.ndarray | None:
-    """The layout, context and repetition columns of one batch (None if all are off)."""
+    """The layout, context and repetition columns of one batch (None if all are off).
+
+    ``batch`` holds the normalised texts and ``keys`` their :func:`text_keys`."""
     dense = []
     if "layout" in groups or "context" in groups:
         layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
@@ -669,6 +700,6 @@ def dense_features(texts: Sequence[str], normalised: Sequence[str], starts: np.n
         if "context" in groups:
             dense.append(context_features(layout, starts))
     if "repetition" in groups:
-        dense.append(repetition_features(normalised, starts))
+        dense.append(repetition_features(batch, keys, starts))
     return np.hstack(dense) if dense else None
 

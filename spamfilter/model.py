@@ -206,7 +206,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         makes prediction fast.
         """
         texts, starts = _texts_and_starts(as_paragraph_frame(X))
-        return self.scorer().first_pass_logits(texts, starts)
+        return self.scorer().first_pass(texts, starts)[0]
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of spam (the final linear stage's raw output)."""
@@ -216,7 +216,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     def decision_transformed(self, matrix, doc_ids, texts: list[str]) -> np.ndarray:
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
         first = self.pipeline_.named_steps["classifier"].decision_function(matrix)
-        return self.scorer().second_pass(first, texts, document_starts(doc_ids, len(first)))
+        return self.scorer().second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""

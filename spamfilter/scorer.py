@@ -20,12 +20,13 @@ import numpy as np
 
 from .features import (
     MAX_FEATURE_CHARS,
-    copy_keys,
+    HashedBatch,
     dense_features,
     document_batches,
     ngram_scores,
     ngram_settings,
     score_context_features,
+    text_keys,
 )
 from .normalize import normalize_text
 
@@ -51,30 +52,36 @@ class LinearScorer:
     threshold_: float
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def first_pass_logits(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
-        """First-stage log-odds of spam of each paragraph; ``starts`` = row where each document begins."""
+    def first_pass(self, texts: list[str], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First-stage log-odds of spam of each paragraph, and its copy key (:func:`text_keys`
+        of the normalised text); ``starts`` = row where each document begins."""
         width = 2**self.hash_bits
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
-        outputs = []
+        logits, keys = [], []
         for first, end, doc_starts in document_batches(starts):
-            batch = texts[first:end]
-            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in batch]
-            total = ngram_scores(normalised, self.coef, self.hash_bits, chars, words)
-            dense = dense_features(batch, normalised, doc_starts, self.groups)
+            raw = texts[first:end]
+            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in raw]
+            batch = HashedBatch(normalised)
+            keys.append(text_keys(normalised))
+            total = ngram_scores(batch, self.coef, self.hash_bits, chars, words)
+            dense = dense_features(raw, batch, keys[-1], doc_starts, self.groups)
             if dense is not None:
                 total += dense @ self.coef[width:width + dense.shape[1]]
-            outputs.append(total + self.intercept)
-        return np.concatenate(outputs) if outputs else np.zeros(0)
+            logits.append(total + self.intercept)
+        if not logits:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        return np.concatenate(logits), np.concatenate(keys)
 
-    def second_pass(self, logits: np.ndarray, texts: list[str], starts: np.ndarray) -> np.ndarray:
-        """Final log-odds from the first-stage ones of each paragraph and its neighbours."""
+    def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Final log-odds from the first-stage ones of each paragraph and its neighbours
+        (``keys`` tell copies of one text apart, see :func:`~spamfilter.features.copy_keys`)."""
         if self.context_coef is None:
             return logits
-        return score_context_features(logits, starts, copy_keys(texts)) @ self.context_coef + self.context_intercept
+        return score_context_features(logits, starts, keys) @ self.context_coef + self.context_intercept
 
     def logits(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
         """Log-odds of spam of each paragraph (rows of a document contiguous, in order)."""
-        return self.second_pass(self.first_pass_logits(texts, starts), texts, starts)
+        return self.second_pass(*self.first_pass(texts, starts), starts)
 
     def score_texts(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
         """P(spam) of each paragraph."""
