@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from .feature_matrix import ParagraphFeatures, as_paragraph_frame
 from .features import (
-    MAX_FEATURE_CHARS,
+    feature_texts,
     SCORE_CONTEXT_NAMES,
     document_starts,
     HashedBatch,
@@ -39,7 +39,6 @@ from .features import (
     score_context_features,
 )
 from .model import SpamClassifier
-from .normalize import normalize_text
 
 # Phrases typical of web boilerplate, promotion and news prose. Hashed columns have no
 # names, so ``strongest_ngrams`` reports the weights of these phrases' word n-grams.
@@ -147,7 +146,7 @@ def ngram_names(features: ParagraphFeatures, texts: Sequence[str], words_only: b
     if not (uses_words or uses_chars) or not texts:
         return names
     occurrences, codes = hash_ngrams(
-        HashedBatch([normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]), features.hash_bits,
+        HashedBatch(feature_texts(texts)), features.hash_bits,
         tuple(features.char_ngrams) if uses_chars else None,
         tuple(features.word_ngrams) if uses_words else None,
     )

@@ -16,7 +16,7 @@ from .features import (
     CONTEXT_NAMES,
     FEATURE_GROUPS,
     LAYOUT_NAMES,
-    MAX_FEATURE_CHARS,
+    feature_texts,
     REPETITION_NAMES,
     DEFAULT_CHAR_NGRAMS,
     DEFAULT_HASH_BITS,
@@ -30,7 +30,6 @@ from .features import (
     ngram_settings,
     text_keys,
 )
-from .normalize import normalize_text
 
 
 def _ngram_parts(occurrences: HashedNgrams, n_rows: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -134,7 +133,7 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             texts = all_texts[first:end]
             n = len(texts)
             width = 2**self.hash_bits
-            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts]
+            normalised = feature_texts(texts)
             batch = HashedBatch(normalised)
             parts = _ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words)[0], n) if chars or words else []
             dense = dense_features(texts, batch, text_keys(normalised), starts, self.groups)

@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from .normalize import normalize_text
+from .normalize import normalize_texts
 
 
 FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
@@ -522,6 +522,12 @@ REPETITION_NAMES: tuple[str, ...] = (
 EDGE_PARAGRAPHS = 3  # paragraphs at each end of a document where injected lines sit
 
 
+def feature_texts(texts: Sequence[str]) -> list[str]:
+    """The normalised texts n-grams and repetition cues are computed on (each cut at
+    ``MAX_FEATURE_CHARS``)."""
+    return normalize_texts([t[:MAX_FEATURE_CHARS] for t in texts])
+
+
 def text_keys(normalised: Sequence[str]) -> np.ndarray:
     """Equal keys for equal normalised texts (Python's string hash: valid within one process)."""
     return np.fromiter(map(hash, normalised), dtype=np.int64, count=len(normalised))
@@ -608,7 +614,7 @@ SCORE_CONTEXT_NAMES: tuple[str, ...] = (
 
 def copy_keys(texts: Sequence[str]) -> np.ndarray:
     """:func:`text_keys` of raw texts: equal for texts equal once normalised."""
-    return text_keys([normalize_text(t[:MAX_FEATURE_CHARS]) for t in texts])
+    return text_keys(feature_texts(texts))
 _SCORE_WINDOW = 3
 
 

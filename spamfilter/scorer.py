@@ -19,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 
 from .features import (
-    MAX_FEATURE_CHARS,
+    feature_texts,
     HashedBatch,
     dense_features,
     document_batches,
@@ -28,7 +28,6 @@ from .features import (
     score_context_features,
     text_keys,
 )
-from .normalize import normalize_text
 
 FORMAT_VERSION = 1
 
@@ -60,7 +59,7 @@ class LinearScorer:
         logits, keys = [], []
         for first, end, doc_starts in document_batches(starts):
             raw = texts[first:end]
-            normalised = [normalize_text(t[:MAX_FEATURE_CHARS]) for t in raw]
+            normalised = feature_texts(raw)
             batch = HashedBatch(normalised)
             keys.append(text_keys(normalised))
             total = ngram_scores(batch, self.coef, self.hash_bits, chars, words)

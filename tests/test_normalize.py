@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spamfilter.normalize import normalize_text
+from spamfilter.normalize import normalize_text, normalize_texts
 
 from conftest import DATASETS, load_dataset_script
 
@@ -71,6 +71,19 @@ def test_never_raises_and_idempotent(text):
     assert isinstance(once, str)
     assert normalize_text(once) == once
     assert once == once.strip() and "  " not in once
+
+
+def test_batch_equals_one_by_one_on_every_kind_of_cue():
+    texts = ["plain text here", "", "F R E E   S P I N S", "a b c", "say a b", "x y", "WIN!!!", "ok..", "--",
+             "c4s1n0", "ca$ino", "Сlаim", "nul\x00inside", "ends with a b", "\U0001d5d9\U0001d5e5 \U0001d5e6", "Straße",
+             *[p["text"] for p in PROMOTIONS[:200]]]
+    assert normalize_texts(texts) == [normalize_text(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.text(max_size=60), _TRICKY), max_size=12))
+def test_batch_equals_one_by_one(texts):
+    assert normalize_texts(texts) == [normalize_text(t) for t in texts]
 
 
 EXACT = {"homoglyph", "fullwidth", "zero_width", "spaced", "leet", "caps"}
