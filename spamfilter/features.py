@@ -159,6 +159,34 @@ def _interleaved(length: int, sizes: range, hashes, last_unit, salt: int, hash_b
     return first, ends.ravel()[keep], columns.ravel()[keep]
 
 
+_CACHED_POWERS = 1 << 22  # powers kept between batches: 64 MB, more than a typical batch needs
+
+
+def _powers_of(n: int) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(over="ignore"):
+        powers = np.full(n, _PRIME, dtype=np.uint64)
+        powers[0] = 1
+        np.cumprod(powers, out=powers)
+        inverse = np.full(n, _PRIME_INV, dtype=np.uint64)
+        inverse[0] = 1
+        np.cumprod(inverse, out=inverse)
+    return powers, inverse
+
+
+_POWERS = _powers_of(1)
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_PRIME**i`` and its inverse for ``i < n`` (mod 2**64), from a cache that grows
+    up to ``_CACHED_POWERS``; longer batches get their own arrays."""
+    global _POWERS
+    if n > len(_POWERS[0]):
+        if n > _CACHED_POWERS:
+            return _powers_of(n)
+        _POWERS = _powers_of(min(max(n, 2 * len(_POWERS[0])), _CACHED_POWERS))
+    return _POWERS[0][:n], _POWERS[1][:n]
+
+
 class HashedBatch:
     """A batch of normalised texts as one code array with polynomial prefix hashes.
 
@@ -168,15 +196,11 @@ class HashedBatch:
     """
 
     def __init__(self, texts: Sequence[str]):
+        self.texts = texts
         self.codes, self.starts = _codes([f" {t} " for t in texts])
         n_codes = len(self.codes)
+        powers, self.inverse = _powers(n_codes)
         with np.errstate(over="ignore"):
-            powers = np.full(n_codes, _PRIME, dtype=np.uint64)
-            powers[0] = 1
-            np.cumprod(powers, out=powers)
-            self.inverse = np.full(n_codes, _PRIME_INV, dtype=np.uint64)
-            self.inverse[0] = 1
-            np.cumprod(self.inverse, out=self.inverse)
             self.prefix = np.zeros(n_codes + 1, dtype=np.uint64)
             np.cumsum((self.codes.astype(np.uint64) + np.uint64(1)) * powers, out=self.prefix[1:])
         self._tokens = None
@@ -341,16 +365,16 @@ def _rows_of(positions: list[int], starts: np.ndarray, n: int) -> np.ndarray:
 
 
 def _link_rows(joined: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Texts with a URL and texts with an e-mail address, found in one pass per marker.
+    """Texts with a URL and texts with an e-mail address, found in one pass per marker, in
+    normalised (lower-case) texts laid end to end at ``starts``.
 
     A regex scan of the whole batch is slow in Python's engine, so literal markers are
     located with str.find and only their surroundings are checked.
     """
-    lower = joined.lower()
-    urls = [p for marker in _URL_MARKERS for p in _find_all(lower, marker)]
+    urls = [p for marker in _URL_MARKERS for p in _find_all(joined, marker)]
     for suffix in _URL_SUFFIXES:
         end = len(suffix)
-        urls += [p for p in _find_all(lower, suffix) if not lower[p + end:p + end + 1].isalnum()]
+        urls += [p for p in _find_all(joined, suffix) if not joined[p + end:p + end + 1].isalnum()]
     emails = [p for p in _find_all(joined, "@") if _EMAIL.search(joined, max(p - 64, 0), p + 64)]
     return _rows_of(urls, starts, n), _rows_of(emails, starts, n)
 
@@ -388,8 +412,9 @@ class Layout:
     matrix: np.ndarray
 
 
-def layout_features(texts: Sequence[str]) -> Layout:
-    """Length, casing, digit, punctuation and link cues of raw paragraph texts."""
+def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
+    """Length, casing, digit, punctuation and link cues of raw paragraph texts (links are
+    looked for in their ``normalised`` forms, already lower-case and width-folded)."""
     n = len(texts)
     codes, starts = _codes(texts)
     flags = _FLAGS[codes]
@@ -397,10 +422,10 @@ def layout_features(texts: Sequence[str]) -> Layout:
 
     def per_text(mask: np.ndarray) -> np.ndarray:
         # Every text spans at least its separator, so no segment is empty.
-        return np.add.reduceat(mask, starts[:-1], dtype=np.int64).astype(np.float64) if n else np.zeros(0)
+        return np.add.reduceat(mask.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64) if n else np.zeros(0)
 
     def flagged(flag: np.uint8) -> np.ndarray:
-        return (flags & flag).astype(bool)
+        return (flags & flag) != 0
 
     chars = np.diff(starts).astype(np.float64) - 1
     upper = flagged(_UPPER)
@@ -409,7 +434,9 @@ def layout_features(texts: Sequence[str]) -> Layout:
     punct = per_text(flagged(_PUNCT))
     last = np.where(chars > 0, flags[np.maximum(starts[1:] - 2, 0)], 0)
     first = np.where(chars > 0, flags[starts[:-1]], 0)
-    has_url, has_email = _link_rows("\x00".join(texts), starts, n)
+    normalised_starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, normalised), dtype=np.int64, count=n) + 1, out=normalised_starts[1:])
+    has_url, has_email = _link_rows("\x00".join(normalised), normalised_starts, n)
     upper_ratio = per_text(upper) / np.maximum(letters, 1)
     columns = [
         np.log1p(chars) / 8,
@@ -700,7 +727,7 @@ def dense_features(texts: Sequence[str], batch: HashedBatch, keys: np.ndarray, s
     ``batch`` holds the normalised texts and ``keys`` their :func:`text_keys`."""
     dense = []
     if "layout" in groups or "context" in groups:
-        layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts])
+        layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts], batch.texts)
         if "layout" in groups:
             dense.append(layout.matrix)
         if "context" in groups:
