@@ -32,6 +32,6 @@ def predict_rows(scorer: LinearScorer | SpamClassifier, documents: Iterable[Docu
     """``{doc_id, index, text, label, score}`` for every paragraph, in input order."""
     cut = scorer.threshold_ if threshold is None else threshold
     for doc, scores in score_documents(scorer, documents, batch_paragraphs):
-        for index, (text, score) in enumerate(zip(doc.paragraphs, scores.tolist())):
-            yield {"doc_id": doc.id, "index": index, "text": text,
-                   "label": SPAM if score >= cut else CONTENT, "score": round(score, 6)}
+        labels = np.where(scores >= cut, SPAM, CONTENT).tolist()
+        for index, (text, label, score) in enumerate(zip(doc.paragraphs, labels, np.round(scores, 6).tolist())):
+            yield {"doc_id": doc.id, "index": index, "text": text, "label": label, "score": score}
