@@ -33,7 +33,7 @@ import orjson
 from .errors import DataError
 from .features import BATCH_PARAGRAPHS  # one batch size for reading and for features
 from .labels import parse_kind
-from .paragraphs import SplitMode, segment
+from .paragraphs import SplitMode, split_paragraphs
 
 if TYPE_CHECKING:  # pandas is imported only to read paragraph tables (see spamfilter.tables)
     import pandas as pd
@@ -188,8 +188,7 @@ def _json_type(value: object) -> str:
 
 
 def _text_document(doc_id: str, text: str, split: SplitMode, record: dict[str, Any] | None = None) -> Document:
-    prefix, pieces = segment(text, split)
-    paragraphs = [paragraph for paragraph, _ in pieces]
+    paragraphs = split_paragraphs(text, split)
     return Document(doc_id, paragraphs, [None] * len(paragraphs), record=record or {})
 
 

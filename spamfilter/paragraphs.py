@@ -67,9 +67,17 @@ def segment(text: str, mode: SplitMode = "blank") -> tuple[str, list[tuple[str, 
     return prefix, pieces
 
 
+# The core of a break: a blank line, or a line break. A break is the whole whitespace run
+# around a core, so splitting on cores and stripping the pieces gives the same paragraphs
+# as :func:`segment`, faster (the pattern starts with a literal newline).
+_CORES = {"blank": re.compile(r"\n[^\S\n]*\n"), "lines": re.compile(r"\n")}
+
+
 def split_paragraphs(text: str, mode: SplitMode = "blank") -> list[str]:
-    """Paragraphs of ``text``: split on blank lines (``blank``) or on every line (``lines``)."""
-    return [paragraph for paragraph, _ in segment(text, mode)[1]]
+    """Paragraphs of ``text``: split on blank lines (``blank``) or on every line (``lines``).
+
+    The paragraphs of :func:`segment`, without the separators that restoring needs."""
+    return [paragraph for paragraph in map(str.strip, _CORES[mode].split(text)) if paragraph]
 
 
 def join_segments(prefix: str, pieces: list[tuple[str, str]]) -> str:

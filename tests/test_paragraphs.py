@@ -3,6 +3,8 @@
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spamfilter.paragraphs import join_segments, segment, split_paragraphs
 
@@ -22,6 +24,13 @@ def test_lines_mode_splits_on_every_line():
 @pytest.mark.parametrize("mode", ["blank", "lines"])
 def test_round_trip_is_exact(text, mode):
     assert join_segments(*segment(text, mode)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\x85\u2028\u00a0\u3000\ufeff")), max_size=40),
+       st.sampled_from(["blank", "lines"]))
+def test_split_paragraphs_are_the_segments_paragraphs(text, mode):
+    assert split_paragraphs(text, mode) == [paragraph for paragraph, _ in segment(text, mode)[1]]
 
 
 def test_segments_keep_prefix_and_separators():
