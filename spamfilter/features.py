@@ -37,7 +37,7 @@ MAX_FEATURE_CHARS = 20_000
 # 2**20 hashed dimensions: collisions cost < 0.1 F1 point against 2**22 while the
 # coefficient vector stays ~8 MB (the artifact must stay well under 50 MB).
 DEFAULT_HASH_BITS = 20
-DEFAULT_CHAR_NGRAMS = (2, 5)
+DEFAULT_CHAR_NGRAMS = (2, 4)
 DEFAULT_WORD_NGRAMS = (1, 2)
 
 _SEP = 0  # code placed between paragraphs; no n-gram may cross it
