@@ -93,11 +93,12 @@ def _token_edges(token_class: np.ndarray, first: bool) -> np.ndarray:
     return edge
 
 
-def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All ``texts`` end to end as UTF-32 codes separated by ``_SEP``, plus each text's start."""
-    joined = "\x00".join(texts) + "\x00"
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+def _codes(texts: Sequence[str], pad: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """All ``texts`` (each between two ``pad``) end to end as UTF-32 codes separated by
+    ``_SEP``, plus each text's start."""
+    joined = pad + f"{pad}\x00{pad}".join(texts) + pad + "\x00" if texts else ""
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + (2 * len(pad) + 1)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     return codes, starts
@@ -197,7 +198,7 @@ class HashedBatch:
 
     def __init__(self, texts: Sequence[str]):
         self.texts = texts
-        self.codes, self.starts = _codes([f" {t} " for t in texts])
+        self.codes, self.starts = _codes(texts, pad=" ")
         n_codes = len(self.codes)
         powers, self.inverse = _powers(n_codes)
         with np.errstate(over="ignore"):

@@ -233,3 +233,13 @@ def test_document_with_100000_one_word_paragraphs(tiny_model_dir):
     rows = list(predict_rows(model, [doc]))
     assert len(rows) == 100_000 and rows[-1]["index"] == 99_999
     assert time.perf_counter() - began < 10
+
+
+def test_lone_surrogate_from_a_json_escape_is_scored(tiny_model_dir, tmp_path):
+    # json accepts "\ud800" (orjson does not, and the reader falls back); features must cope.
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text(json.dumps({"id": "d", "text": "Home\n\nbroken \ud800 text here\n\nRead more"}) + "\n")
+    scorer = spamfilter.load_scorer(tiny_model_dir)
+    rows = list(predict_rows(scorer, iter_documents(str(path))))
+    assert [r["text"] for r in rows] == ["Home", "broken \ud800 text here", "Read more"]
+    assert all(0.0 <= r["score"] <= 1.0 for r in rows)
