@@ -78,11 +78,13 @@ class LinearScorer:
             return logits
         return score_context_features(logits, starts, keys) @ self.context_coef + self.context_intercept
 
-    def logits(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
-        """Log-odds of spam of each paragraph (rows of a document contiguous, in order)."""
-        return self.second_pass(*self.first_pass(texts, starts), starts)
+    def logits(self, texts: list[str], starts) -> np.ndarray:
+        """Log-odds of spam of each paragraph (rows of a document contiguous, in order;
+        ``starts``: the row where each document begins, then the number of rows)."""
+        starts = np.asarray(starts, dtype=np.int64)
+        return self.second_pass(*self.first_pass(list(texts), starts), starts)
 
-    def score_texts(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+    def score_texts(self, texts: list[str], starts) -> np.ndarray:
         """P(spam) of each paragraph."""
         return 1.0 / (1.0 + np.exp(-np.clip(self.logits(texts, starts), -50, 50)))
 

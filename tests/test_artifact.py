@@ -73,6 +73,7 @@ def test_scorer_gives_the_estimators_scores(model_dir):
     scorer = artifact.load_scorer(model_dir)
     got = scorer.score_texts(frame["text"].tolist(), np.array([0, 3, 4]))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(scorer.score_texts(tuple(frame["text"]), [0, 3, 4]), expected, rtol=1e-12)
     assert scorer.threshold_ == spamfilter.load_model(model_dir).threshold_
 
 
