@@ -1,14 +1,14 @@
 """Throughput, peak memory and content F1 of spamfilter against a fastText baseline.
 
-    .venv/bin/python benchmarks/throughput.py [--paragraphs 200000] [--model DIR] [--profile]
+    .venv/bin/python benchmarks/throughput.py [--paragraphs 200000] [--model DIR] [--repeat 3] [--profile]
 
 From the shared benchmark pages (``../shared/datasets/benchmarks/*.jsonl.gz``) it makes:
 a held-out part (10% of the pages, by id hash) for content F1; a training part; and a
 throughput input of at least ``--paragraphs`` paragraphs (pages repeated, new ids) written
 as document JSONL (``{"id", "text"}``, paragraphs joined by blank lines). Then, on that
 same input, it times spamfilter's ``Filter`` in this process, ``spamfilter filter`` with
-``--jobs 1`` and ``--jobs 2`` and ``spamfilter predict`` end to end (subprocesses), and a
-fastText supervised model (wordNgrams=2, trained on the training part) in this process and
+``--jobs 1`` and ``--jobs 2`` and ``spamfilter predict`` end to end (subprocesses, each run ``--repeat`` times, the fastest
+counting), and a fastText supervised model (wordNgrams=2, trained on the training part) in this process and
 end to end. Peak RSS and PSS are the largest sums over a subprocess tree (psutil, polled);
 PSS is the one to read for ``--jobs`` (RSS counts pages shared after fork in every worker).
 Without ``--model`` a spamfilter model is trained on the same training part.
@@ -89,6 +89,13 @@ def throughput_input(pages: list[dict], paragraphs: int) -> list[dict]:
     return out
 
 
+def best_of(repeat: int, command: list[str]) -> tuple[float, tuple[float, float]]:
+    """The fastest of ``repeat`` runs of ``command`` (timings on a shared machine only ever
+    come out slower than the code is), with the largest peak memory seen."""
+    runs = [run_measured(command) for _ in range(repeat)]
+    return min(seconds for seconds, _ in runs), tuple(max(values) for values in zip(*(memory for _, memory in runs)))
+
+
 def run_measured(command: list[str]) -> tuple[float, tuple[float, float]]:
     """Wall seconds and the peak summed RSS and PSS (MB) of the process tree of ``command``.
 
@@ -152,6 +159,7 @@ def main() -> None:
     parser.add_argument("--train-paragraphs", type=int, default=150_000,
                         help="Cap on training paragraphs for the models trained here.")
     parser.add_argument("--profile", action="store_true", help="Print the top cProfile hot spots of Filter.")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs of each end-to-end command; the fastest counts.")
     args = parser.parse_args()
 
     import fasttext  # noqa: F401  (fail early without the bench extra)
@@ -211,12 +219,12 @@ def main() -> None:
 
     cli = [str(BIN / "spamfilter")]
     for jobs in (1, 2):
-        seconds, memory = run_measured(cli + ["filter", str(source), "-m", str(model_dir), "-o", str(workdir / "clean.jsonl"),
+        seconds, memory = best_of(args.repeat, cli + ["filter", str(source), "-m", str(model_dir), "-o", str(workdir / "clean.jsonl"),
                                           "--removed", str(workdir / "removed.jsonl"), "--jobs", str(jobs)])
         rows.append(row(f"spamfilter filter --jobs {jobs}", n_paragraphs, megabytes, seconds, memory, jobs))
-    seconds, memory = run_measured(cli + ["filter", str(small), "-m", str(model_dir), "-o", str(workdir / "clean-q.jsonl")])
+    seconds, memory = best_of(args.repeat, cli + ["filter", str(small), "-m", str(model_dir), "-o", str(workdir / "clean-q.jsonl")])
     rows.append(row("spamfilter filter --jobs 1, 1/4 input", n_small, megabytes / 4, seconds, memory))
-    seconds, memory = run_measured(cli + ["predict", str(source), "-m", str(model_dir), "-o", str(workdir / "pred.jsonl")])
+    seconds, memory = best_of(args.repeat, cli + ["predict", str(source), "-m", str(model_dir), "-o", str(workdir / "pred.jsonl")])
     rows.append(row("spamfilter predict", n_paragraphs, megabytes, seconds, memory))
 
     texts = [p for r in records for p in r["text"].split("\n\n")]
@@ -225,8 +233,8 @@ def main() -> None:
     rows.append(row("fastText predict, in process", n_paragraphs, megabytes, time.perf_counter() - started, None))
     script = workdir / "fasttext_predict.py"
     script.write_text(FASTTEXT_SCRIPT)
-    seconds, memory = run_measured([sys.executable, str(script), str(workdir / "fasttext.bin"), str(source),
-                                 str(workdir / "ft.jsonl")])
+    seconds, memory = best_of(args.repeat, [sys.executable, str(script), str(workdir / "fasttext.bin"), str(source),
+                                            str(workdir / "ft.jsonl")])
     rows.append(row("fastText end to end (json in/out)", n_paragraphs, megabytes, seconds, memory))
 
     write_jsonl(workdir / "test.jsonl", test_pages)
