@@ -27,8 +27,10 @@ from .features import (
     document_batches,
     document_starts,
     hash_ngrams,
+    layout_features,
     ngram_settings,
     text_keys,
+    uses_layout,
 )
 
 
@@ -136,7 +138,8 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             normalised = feature_texts(texts)
             batch = HashedBatch(normalised)
             parts = _ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words)[0], n) if chars or words else []
-            dense = dense_features(texts, batch, text_keys(normalised), starts, self.groups)
+            layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
+            dense = dense_features(layout, batch, text_keys(normalised), starts, self.groups)
             if dense is not None:
                 rows, columns = np.nonzero(dense)
                 parts.append((rows, columns + width, dense[rows, columns]))

@@ -412,12 +412,17 @@ class Layout:
     has_url: np.ndarray
     matrix: np.ndarray
 
+    def take(self, rows: np.ndarray) -> "Layout":
+        """The cues of the paragraphs at ``rows`` (layout does not depend on neighbours)."""
+        return Layout(self.words[rows], self.ends_sentence[rows], self.has_url[rows], self.matrix[rows])
+
 
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
-    """Length, casing, digit, punctuation and link cues of raw paragraph texts (links are
-    looked for in their ``normalised`` forms, already lower-case and width-folded)."""
+    """Length, casing, digit, punctuation and link cues of raw paragraph texts (each cut at
+    ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already
+    lower-case and width-folded)."""
     n = len(texts)
-    codes, starts = _codes(texts)
+    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
     flags = _FLAGS[codes]
     token_start = _token_edges(_TOKEN_CLASS[codes], first=True)
 
@@ -721,19 +726,22 @@ def document_batches(starts: np.ndarray, batch_paragraphs: int = BATCH_PARAGRAPH
         first = last
 
 
-def dense_features(texts: Sequence[str], batch: HashedBatch, keys: np.ndarray, starts: np.ndarray,
+def uses_layout(groups: Sequence[str]) -> bool:
+    """Whether the feature groups need :func:`layout_features`."""
+    return "layout" in groups or "context" in groups
+
+
+def dense_features(layout: Layout | None, batch: HashedBatch, keys: np.ndarray, starts: np.ndarray,
                    groups: Sequence[str]) -> np.ndarray | None:
     """The layout, context and repetition columns of one batch (None if all are off).
 
+    ``layout`` is the batch's :func:`layout_features` (None unless :func:`uses_layout`),
     ``batch`` holds the normalised texts and ``keys`` their :func:`text_keys`."""
     dense = []
-    if "layout" in groups or "context" in groups:
-        layout = layout_features([t[:MAX_FEATURE_CHARS] for t in texts], batch.texts)
-        if "layout" in groups:
-            dense.append(layout.matrix)
-        if "context" in groups:
-            dense.append(context_features(layout, starts))
+    if "layout" in groups:
+        dense.append(layout.matrix)
+    if "context" in groups:
+        dense.append(context_features(layout, starts))
     if "repetition" in groups:
         dense.append(repetition_features(batch, keys, starts))
     return np.hstack(dense) if dense else None
-

@@ -30,14 +30,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+
 from .artifact import load_scorer
 from .errors import DataError
-from .io import (BATCH_PARAGRAPHS, STDIN, Document, atomic_output, detect_format, json_line, loads_json, open_binary,
+from .io import (BATCH_PARAGRAPHS, STDIN, atomic_output, detect_format, json_line, loads_json, open_binary,
                  parse_document_line)
+from .features import document_batches, document_starts
 from .labels import CONTENT, SPAM
 from .paragraphs import SPLIT_MODES, SplitMode, join_segments, segment
-from .prediction import score_documents
-from .scorer import LinearScorer
+from .scorer import LinearScorer, probability
 
 if TYPE_CHECKING:
     from .model import SpamClassifier
@@ -202,13 +204,6 @@ class Filter:
         """``segment`` of each text with this filter's split mode."""
         return [segment(text, self.split_mode) for text in texts]
 
-    def _scores(self, segmented: Sequence[tuple[str, list[tuple[str, str]]]]) -> Iterator[list[float]]:
-        # Batch-local ids: documents with equal ids must not merge into one context.
-        documents = (Document(str(i), [p for p, _ in pieces], [None] * len(pieces))
-                     for i, (_, pieces) in enumerate(segmented))
-        for _, scores in score_documents(self.model, documents, self.batch_paragraphs):
-            yield scores.tolist()
-
     def clean_segmented(self, segmented: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[CleanedText]:
         """Filter already segmented texts (see :func:`spamfilter.paragraphs.segment`)."""
         cut = self.cut
@@ -216,28 +211,40 @@ class Filter:
                 for (prefix, pieces), scores in zip(segmented, self._stable_scores(segmented))]
 
     def _stable_scores(self, segmented: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[list[float]]:
-        """Scores after re-scoring what is kept until nothing more is removed.
+        """Each text's paragraph scores, scored in batches of whole texts of about
+        ``batch_paragraphs`` paragraphs (texts are separate documents, whatever they say)."""
+        starts = np.zeros(len(segmented) + 1, dtype=np.int64)
+        np.cumsum([len(pieces) for _, pieces in segmented], out=starts[1:])
+        texts = [paragraph for _, pieces in segmented for paragraph, _ in pieces]
+        scores = np.zeros(len(texts))
+        for first, end, doc_starts in document_batches(starts, self.batch_paragraphs):
+            scores[first:end] = self._stable_batch(texts[first:end], doc_starts)
+        return [scores[a:b].tolist() for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
+
+    def _stable_batch(self, texts: list[str], starts: np.ndarray) -> np.ndarray:
+        """P(spam) after re-scoring what is kept until nothing more is removed.
 
         A paragraph's score depends on its neighbours, so removing spam can expose more:
         each further round scores the kept paragraphs of the documents that changed, as a
         second run on the output would. Removed paragraphs keep the score that removed
-        them. With ``until_stable`` off only the first round runs (faster, not idempotent).
+        them. What a paragraph contributes alone (n-grams, layout) is computed once and
+        reused (:class:`~spamfilter.scorer.ParagraphParts`). With ``until_stable`` off only
+        the first round runs (faster, not idempotent).
         """
-        cut = self.cut
-        scores = list(self._scores(segmented))
-        changed = [i for i, s in enumerate(scores) if any(x >= cut for x in s)]
+        scorer, cut = self.model, self.cut
+        parts = scorer.paragraph_parts(texts)
+        scores = probability(scorer.logits_of_parts(parts, starts))
+        doc = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+        changed = np.bincount(doc, weights=scores >= cut, minlength=len(starts) - 1) > 0
         for _ in range(MAX_ROUNDS - 1 if self.until_stable else 0):
-            kept = {i: [j for j, x in enumerate(scores[i]) if x < cut] for i in changed}
-            changed_now = []
-            rescored = self._scores([(segmented[i][0], [segmented[i][1][j] for j in kept[i]]) for i in changed])
-            for i, new in zip(changed, rescored):
-                for j, x in zip(kept[i], new):
-                    scores[i][j] = x
-                if any(x >= cut for x in new) and any(x < cut for x in new):
-                    changed_now.append(i)
-            changed = changed_now
-            if not changed:
+            rows = np.flatnonzero(changed[doc] & (scores < cut))
+            if len(rows) == 0:
                 break
+            new = probability(scorer.logits_of_parts(parts.take(rows), document_starts(doc[rows], len(rows))))
+            scores[rows] = new
+            removed = np.bincount(doc[rows], weights=new >= cut, minlength=len(changed))
+            kept = np.bincount(doc[rows], weights=new < cut, minlength=len(changed))
+            changed = (removed > 0) & (kept > 0)
         return scores
 
     def clean_texts(self, texts: Sequence[str]) -> list[CleanedText]:
@@ -250,9 +257,8 @@ class Filter:
 
     def split(self, text: str) -> list[tuple[str, str, float]]:
         """``(paragraph, label, P(spam))`` for each paragraph of ``text``."""
-        segmented = self.segment_all([text])
-        pieces = segmented[0][1]
-        scores = next(self._scores(segmented))
+        pieces = segment(text, self.split_mode)[1]
+        scores = self.model.score_texts([p for p, _ in pieces], [0, len(pieces)]).tolist()
         cut = self.cut
         return [(p, SPAM if s >= cut else CONTENT, s) for (p, _), s in zip(pieces, scores)]
 

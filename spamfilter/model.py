@@ -28,7 +28,7 @@ from .features import (
     score_context_features,
 )
 from .labels import CONTENT, LABELS, SPAM
-from .scorer import LinearScorer
+from .scorer import LinearScorer, probability
 
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
 # and choose the threshold.
@@ -60,7 +60,7 @@ def choose_threshold(labels, scores, min_precision: float | None = None) -> floa
         best = int(np.argmax(f1))
     if best == 0:
         return float(thresholds[0])
-    return float(_sigmoid((_logit(thresholds[best]) + _logit(thresholds[best - 1])) / 2))
+    return float(probability((_logit(thresholds[best]) + _logit(thresholds[best - 1])) / 2))
 
 
 def _logit(p: float) -> float:
@@ -170,7 +170,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_ = 0.5
         self.cv_scores_ = None
         if out_of_fold is not None:
-            cv_scores = _sigmoid(out_of_fold[labeled])
+            cv_scores = probability(out_of_fold[labeled])
             if self.context_pass:
                 context = score_context_features(out_of_fold, starts, copy_keys(texts))[labeled]
                 self.context_model_ = self._context_model().fit(context, targets[labeled], sample_weight=weights[labeled])
@@ -220,7 +220,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""
-        spam = _sigmoid(self.decision_function(X))
+        spam = probability(self.decision_function(X))
         return np.column_stack([1 - spam, spam])
 
     def predict(self, X, threshold: float | None = None) -> np.ndarray:
@@ -252,7 +252,3 @@ def _without_training_state(classifier: SGDClassifier) -> SGDClassifier:
         if hasattr(classifier, name):
             delattr(classifier, name)
     return classifier
-
-
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))

@@ -19,17 +19,50 @@ from typing import IO, Any
 import numpy as np
 
 from .features import (
-    feature_texts,
     HashedBatch,
+    Layout,
     dense_features,
     document_batches,
+    feature_texts,
+    layout_features,
     ngram_scores,
     ngram_settings,
     score_context_features,
     text_keys,
+    uses_layout,
 )
 
 FORMAT_VERSION = 1
+
+
+def probability(logits: np.ndarray) -> np.ndarray:
+    """P(spam) from log-odds (clipped, so extreme values do not overflow)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+
+@dataclass
+class ParagraphParts:
+    """What the first stage computes from each paragraph alone: its normalised text and
+    copy key, its n-gram log-odds and its layout cues. Only context and repetition depend
+    on the neighbours, so after a removal (``Filter`` re-scores what it keeps) the parts of
+    the kept paragraphs are reused and only those are recomputed."""
+
+    normalised: list[str]
+    keys: np.ndarray
+    ngram_logits: np.ndarray
+    layout: Layout | None
+    batch: HashedBatch | None = None  # the normalised texts' hashes, kept until first used
+
+    def take(self, rows: np.ndarray) -> "ParagraphParts":
+        """The parts of the paragraphs at ``rows``, in that order."""
+        return ParagraphParts([self.normalised[i] for i in rows.tolist()], self.keys[rows], self.ngram_logits[rows],
+                              None if self.layout is None else self.layout.take(rows))
+
+    def hashed(self) -> HashedBatch:
+        """The normalised texts as a :class:`HashedBatch` (word tokens for repetition cues)."""
+        if self.batch is None:
+            self.batch = HashedBatch(self.normalised)
+        return self.batch
 
 
 @dataclass
@@ -51,22 +84,36 @@ class LinearScorer:
     threshold_: float
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
+        """What the first stage computes from each paragraph alone (see :class:`ParagraphParts`)."""
+        normalised = feature_texts(texts)
+        batch = HashedBatch(normalised)
+        chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
+        return ParagraphParts(
+            normalised, text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words),
+            layout_features(texts, normalised) if uses_layout(self.groups) else None, batch)
+
+    def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
+        """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
+        width = 2**self.hash_bits
+        total = parts.ngram_logits + self.intercept
+        dense = dense_features(parts.layout, parts.hashed(), parts.keys, starts, self.groups)
+        if dense is not None:
+            total = total + dense @ self.coef[width:width + dense.shape[1]]
+        return total
+
+    def logits_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
+        """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
+        return self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts)
+
     def first_pass(self, texts: list[str], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First-stage log-odds of spam of each paragraph, and its copy key (:func:`text_keys`
         of the normalised text); ``starts`` = row where each document begins."""
-        width = 2**self.hash_bits
-        chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         logits, keys = [], []
         for first, end, doc_starts in document_batches(starts):
-            raw = texts[first:end]
-            normalised = feature_texts(raw)
-            batch = HashedBatch(normalised)
-            keys.append(text_keys(normalised))
-            total = ngram_scores(batch, self.coef, self.hash_bits, chars, words)
-            dense = dense_features(raw, batch, keys[-1], doc_starts, self.groups)
-            if dense is not None:
-                total += dense @ self.coef[width:width + dense.shape[1]]
-            logits.append(total + self.intercept)
+            parts = self.paragraph_parts(texts[first:end])
+            logits.append(self.first_pass_of_parts(parts, doc_starts))
+            keys.append(parts.keys)
         if not logits:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
         return np.concatenate(logits), np.concatenate(keys)
@@ -86,7 +133,7 @@ class LinearScorer:
 
     def score_texts(self, texts: list[str], starts) -> np.ndarray:
         """P(spam) of each paragraph."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(texts, starts), -50, 50)))
+        return probability(self.logits(texts, starts))
 
     def save(self, handle: IO[bytes]) -> None:
         """Write the arrays and settings as an ``.npz`` (no pickled objects)."""
