@@ -164,6 +164,7 @@ _CACHED_POWERS = 1 << 22  # powers kept between batches: 64 MB, more than a typi
 
 
 def _powers_of(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_PRIME**i`` and ``_PRIME**-i`` modulo 2**64 for ``i < n`` (``n >= 1``)."""
     with np.errstate(over="ignore"):
         powers = np.full(n, _PRIME, dtype=np.uint64)
         powers[0] = 1
@@ -208,6 +209,7 @@ class HashedBatch:
 
     @property
     def row_of_code(self) -> np.ndarray:
+        """The text each code belongs to."""
         return np.repeat(np.arange(len(self.starts) - 1, dtype=np.int32), np.diff(self.starts))
 
     @property
@@ -252,9 +254,9 @@ class HashedBatch:
                 crossing = (seps[:, None] - np.arange(n)).ravel()
                 found[crossing[(crossing >= 0) & (crossing < count)]] = 0.0
                 weights[:count] += found
-        running = np.zeros(n_codes + 1)
-        np.cumsum(weights, out=running[1:])
-        return np.diff(running[self.starts])
+        if len(self.starts) < 2:
+            return np.zeros(0)
+        return np.add.reduceat(weights, self.starts[:-1])  # every text spans >= 3 codes: no empty segment
 
     def tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
