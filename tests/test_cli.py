@@ -1,6 +1,9 @@
 """Every command on tmp_path with tiny fixtures, and the shipped model end to end (issue #2)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -138,3 +141,14 @@ def test_default_model_labels_exactly_the_injected_promotion():
                     "Sell anywhere with AliDropship", "AliDropship is the best solution for dropshipping"]
     assert [r["index"] for r in rows if r["label"] == "spam"] == [0, 13, 14, 15]
     assert all(r["label"] == "content" for r in rows[1:-3])
+
+
+def test_command_line_process_uses_one_blas_thread_unless_told_otherwise():
+    code = ("import spamfilter.cli, numpy, threadpoolctl;"
+            "print(max(p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    one = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert one.stdout.strip() == "1"
+    two = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert two.stdout.strip() == "2"

@@ -3,11 +3,15 @@
 Each module registers its commands on the shared typer ``app``.
 """
 
-from . import core  # noqa: F401  (registers train, evaluate, predict)
-from . import inspect  # noqa: F401
-from . import filter  # noqa: F401
-from . import share  # noqa: F401
-from .app import app
+from .runtime import configure
+
+configure()  # before numpy is imported by the commands' modules
+
+from . import core  # noqa: E402,F401  (registers train, evaluate, predict)
+from . import inspect  # noqa: E402,F401
+from . import filter  # noqa: E402,F401
+from . import share  # noqa: E402,F401
+from .app import app  # noqa: E402
 
 
 def main() -> None:
