@@ -344,8 +344,8 @@ class FilterStats:
 class BatchResult:
     """What one batch of lines produced, ready to be written in order."""
 
-    output: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    output: list[bytes] = field(default_factory=list)
+    removed: list[bytes] = field(default_factory=list)
     rejected: list[bytes] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     stats: FilterStats = field(default_factory=FilterStats)
@@ -528,7 +528,7 @@ class BatchRunner:
 class Sinks:
     """Where a run writes besides the clean documents (handles may be None)."""
 
-    removed: IO[str] | None = None
+    removed: IO[bytes] | None = None
     rejected: IO[bytes] | None = None
     on_message: Callable[[str], None] = lambda message: None
     on_batch: Callable[[FilterStats], None] = lambda stats: None
@@ -562,7 +562,7 @@ def plan_outputs(input_path: str, output: str) -> list[tuple[str, str]]:
     return [(str(p), str(Path(output) / p.relative_to(root))) for p in files]
 
 
-def filter_stream(runner: BatchRunner, path: str, kind: str, out: IO[str], sinks: Sinks, stats: FilterStats) -> None:
+def filter_stream(runner: BatchRunner, path: str, kind: str, out: IO[bytes], sinks: Sinks, stats: FilterStats) -> None:
     """Filter one input into ``out``; raises DataError (after writing only whole batches)."""
     flt, options = runner.flt, runner.options
     with open_binary(path) as handle:
@@ -570,7 +570,7 @@ def filter_stream(runner: BatchRunner, path: str, kind: str, out: IO[str], sinks
             result, text = filter_text(flt, handle.read(), path, options)
             results: Iterable[BatchResult] = [result]
             if text is not None:
-                result.output.append(text)
+                result.output.append(text.encode("utf-8"))
         else:
             batches = iter_line_batches(handle, flt.batch_paragraphs, flt.split_mode, flt.batch_bytes)
 
@@ -610,12 +610,12 @@ def run_filter(input_path: str, output: str, flt: Filter, options: FilterOptions
     with contextlib.ExitStack() as stack:
         sinks = Sinks(on_message=on_message, on_batch=on_batch)
         if removed is not None:
-            sinks.removed = stack.enter_context(atomic_output(removed))
+            sinks.removed = stack.enter_context(atomic_output(removed, binary=True))
         if rejected is not None:
             sinks.rejected = stack.enter_context(atomic_output(rejected, binary=True))
         runner = stack.enter_context(BatchRunner(flt, options, jobs))
         for (src, dst), kind in zip(pairs, kinds):
-            with atomic_output(dst) as out:
+            with atomic_output(dst, binary=True) as out:
                 filter_stream(runner, src, kind, out, sinks, stats)
             stats.files += 1
     stats.seconds = time.perf_counter() - started

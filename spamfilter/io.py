@@ -225,12 +225,13 @@ def loads_json(text: str) -> object:
         return json.loads(text)
 
 
-def json_line(record: dict) -> str:
-    """One JSONL line (UTF-8 kept, not escaped), via orjson unless it cannot encode the record."""
+def json_line(record: dict) -> bytes:
+    """One JSONL line as UTF-8 bytes (non-ASCII kept), via orjson; what orjson cannot encode
+    (integers over 64 bits, lone surrogates) goes through ``json`` with ASCII escapes."""
     try:
-        return orjson.dumps(record).decode("utf-8") + "\n"
+        return orjson.dumps(record) + b"\n"
     except TypeError:
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        return json.dumps(record).encode("ascii") + b"\n"
 
 
 def _load_json_line(line_text: str, path: str, line: int) -> object:
@@ -414,6 +415,5 @@ def output_format(path: str) -> str:
     return {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "jsonl")
 
 
-def write_jsonl(records: Iterable[dict], handle: IO[str]) -> None:
-    for record in records:
-        handle.write(json_line(record))
+def write_jsonl(records: Iterable[dict], handle: IO[bytes]) -> None:
+    handle.writelines(map(json_line, records))

@@ -180,7 +180,7 @@ def test_interrupted_predict_output_keeps_previous_file(tiny_model_dir, tmp_path
     out.write_text("previous\n")
 
     def interrupted(records, handle):
-        handle.write("half a line")
+        handle.write(b"half a line")
         raise KeyboardInterrupt
 
     monkeypatch.setattr("spamfilter.cli.core.write_jsonl", interrupted)

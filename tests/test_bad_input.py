@@ -243,3 +243,14 @@ def test_lone_surrogate_from_a_json_escape_is_scored(tiny_model_dir, tmp_path):
     rows = list(predict_rows(scorer, iter_documents(str(path))))
     assert [r["text"] for r in rows] == ["Home", "broken \ud800 text here", "Read more"]
     assert all(0.0 <= r["score"] <= 1.0 for r in rows)
+
+
+def test_lone_surrogate_is_written_escaped_and_reads_back(tiny_model_dir, tmp_path):
+    source = tmp_path / "surrogate.jsonl"
+    source.write_text(json.dumps({"id": "d", "text": "broken \ud800 text"}) + "\n")
+    for command in (["predict", str(source), "-o", str(tmp_path / "p.jsonl")],
+                    ["filter", str(source), "-o", str(tmp_path / "c.jsonl"), "--threshold", "1"]):
+        result = CliRunner().invoke(app, [*command, "-m", str(tiny_model_dir)])
+        assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "p.jsonl").read_bytes())["text"] == "broken \ud800 text"
+    assert json.loads((tmp_path / "c.jsonl").read_bytes())["text"] == "broken \ud800 text"

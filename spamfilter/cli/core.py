@@ -96,7 +96,7 @@ def predict(
         rows = predict_rows(scorer, iter_documents(input, split.value, input_format.value, columns), threshold)
         fmt = output_format(output)
         if fmt == "jsonl":
-            with atomic_output(output) as handle:
+            with atomic_output(output, binary=True) as handle:
                 write_jsonl(rows, handle)
         else:
             import pandas as pd
