@@ -1,5 +1,6 @@
 """Splitting documents into paragraphs and joining them back (issue #2)."""
 
+import re
 import time
 
 import pytest
@@ -31,6 +32,26 @@ def test_round_trip_is_exact(text, mode):
        st.sampled_from(["blank", "lines"]))
 def test_split_paragraphs_are_the_segments_paragraphs(text, mode):
     assert split_paragraphs(text, mode) == [paragraph for paragraph, _ in segment(text, mode)[1]]
+
+
+_TEXTS = st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\x85\u2028\u00a0\u3000\ufeff")), max_size=40)
+_BREAK = {"blank": r"\s*\n[^\S\n]*\n\s*", "lines": r"\s*\n\s*"}
+_CORE = {"blank": r"\n[^\S\n]*\n", "lines": r"\n"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS, st.sampled_from(["blank", "lines"]))
+def test_segments_are_maximal_paragraphs_between_whitespace_breaks(text, mode):
+    prefix, pieces = segment(text, mode)
+    assert join_segments(prefix, pieces) == text
+    assert prefix.strip() == ""
+    for index, (paragraph, separator) in enumerate(pieces):
+        assert paragraph and paragraph == paragraph.strip()
+        assert re.search(_CORE[mode], paragraph) is None  # no break inside a paragraph
+        if index < len(pieces) - 1:
+            assert re.fullmatch(_BREAK[mode], separator)
+        else:
+            assert separator.strip() == ""
 
 
 def test_segments_keep_prefix_and_separators():
