@@ -139,7 +139,8 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             batch = HashedBatch(normalised)
             parts = _ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words)[0], n) if chars or words else []
             layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
-            dense = dense_features(layout, batch, text_keys(normalised), starts, self.groups)
+            tokens = batch.word_tokens() if "repetition" in self.groups else None
+            dense = dense_features(layout, tokens, text_keys(normalised), starts, self.groups)
             if dense is not None:
                 rows, columns = np.nonzero(dense)
                 parts.append((rows, columns + width, dense[rows, columns]))

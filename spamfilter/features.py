@@ -189,6 +189,26 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0][:n], _POWERS[1][:n]
 
 
+@dataclass
+class WordTokens:
+    """The word tokens of a batch of normalised texts: each one's hash, length and text
+    (row), and which texts are not empty. What the repetition cues need, and nothing that
+    depends on where a text sits, so a subset can be taken without re-hashing."""
+
+    raw: np.ndarray
+    length: np.ndarray
+    row: np.ndarray
+    nonempty: np.ndarray
+
+    def take(self, rows: np.ndarray) -> "WordTokens":
+        """The tokens of the texts at ``rows`` (increasing), renumbered 0..len(rows)-1."""
+        position = np.full(len(self.nonempty), -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        kept = position[self.row] >= 0
+        return WordTokens(self.raw[kept], self.length[kept], position[self.row[kept]].astype(np.int32),
+                          self.nonempty[rows])
+
+
 class HashedBatch:
     """A batch of normalised texts as one code array with polynomial prefix hashes.
 
@@ -269,6 +289,11 @@ class HashedBatch:
             row = (np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32)
             self._tokens = (begin, end, raw, row)
         return self._tokens
+
+    def word_tokens(self) -> WordTokens:
+        """The word tokens as :class:`WordTokens`."""
+        begin, end, raw, row = self.tokens()
+        return WordTokens(raw, end - begin, row, np.diff(self.starts) > 3)  # " text " + separator
 
     def words(self, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw hashes of the word n-grams starting at each of the first ``count`` tokens, and validity."""
@@ -568,7 +593,7 @@ def text_keys(normalised: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(hash, normalised), dtype=np.int64, count=len(normalised))
 
 
-def repetition_features(batch: HashedBatch, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """How often a paragraph's normalised text recurs in its own document, and whether it
     (or its words) recur at the other end of it.
 
@@ -582,11 +607,11 @@ def repetition_features(batch: HashedBatch, keys: np.ndarray, starts: np.ndarray
         return np.zeros((0, len(REPETITION_NAMES)))
     sizes = np.diff(starts)
     doc = np.repeat(np.arange(len(sizes)), sizes)
-    nonempty = np.diff(batch.starts) > 3  # a padded text is " text " plus its separator
+    nonempty = tokens.nonempty
     ids = _group_ids(keys.view(np.uint64), doc)
     copies = np.bincount(ids)[ids] - 1
     copies[~nonempty] = 0
-    at_other_end, shared_words = _edge_repetition(batch, keys, doc, starts, nonempty)
+    at_other_end, shared_words = _edge_repetition(tokens, keys, doc, starts, nonempty)
     return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
 
 
@@ -608,7 +633,7 @@ def _regions_seen(ids: np.ndarray, region: np.ndarray) -> np.ndarray:
     return seen[ids]
 
 
-def _edge_repetition(batch: HashedBatch, keys: np.ndarray, doc: np.ndarray, starts: np.ndarray,
+def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, starts: np.ndarray,
                      nonempty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cues of a campaign wrapped around an article: for a paragraph among the first or last
     ``EDGE_PARAGRAPHS`` of a document, whether its text recurs at the other end, and the
@@ -627,9 +652,8 @@ def _edge_repetition(batch: HashedBatch, keys: np.ndarray, doc: np.ndarray, star
     seen = _regions_seen(_group_ids(keys.view(np.uint64)[edge], doc[edge]), region[edge])
     same_text[edge] = (seen & other_end[edge]) > 0
 
-    begin, end, raw, row = batch.tokens()
-    chosen = ((end - begin) >= EDGE_WORD_CHARS) & (region[row] > 0)
-    row, raw = row[chosen], raw[chosen]
+    chosen = (tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0)
+    row, raw = tokens.row[chosen], tokens.raw[chosen]
     seen = _regions_seen(_group_ids(raw, doc[row]), region[row])
     good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
     at_edge = np.flatnonzero(other_end[row] > 0)
@@ -733,17 +757,18 @@ def uses_layout(groups: Sequence[str]) -> bool:
     return "layout" in groups or "context" in groups
 
 
-def dense_features(layout: Layout | None, batch: HashedBatch, keys: np.ndarray, starts: np.ndarray,
+def dense_features(layout: Layout | None, tokens: WordTokens | None, keys: np.ndarray, starts: np.ndarray,
                    groups: Sequence[str]) -> np.ndarray | None:
     """The layout, context and repetition columns of one batch (None if all are off).
 
     ``layout`` is the batch's :func:`layout_features` (None unless :func:`uses_layout`),
-    ``batch`` holds the normalised texts and ``keys`` their :func:`text_keys`."""
+    ``tokens`` the normalised texts' word tokens (None without repetition) and ``keys``
+    their :func:`text_keys`."""
     dense = []
     if "layout" in groups:
         dense.append(layout.matrix)
     if "context" in groups:
         dense.append(context_features(layout, starts))
     if "repetition" in groups:
-        dense.append(repetition_features(batch, keys, starts))
+        dense.append(repetition_features(tokens, keys, starts))
     return np.hstack(dense) if dense else None

@@ -21,6 +21,7 @@ import numpy as np
 from .features import (
     HashedBatch,
     Layout,
+    WordTokens,
     dense_features,
     document_batches,
     feature_texts,
@@ -42,27 +43,21 @@ def probability(logits: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ParagraphParts:
-    """What the first stage computes from each paragraph alone: its normalised text and
-    copy key, its n-gram log-odds and its layout cues. Only context and repetition depend
-    on the neighbours, so after a removal (``Filter`` re-scores what it keeps) the parts of
-    the kept paragraphs are reused and only those are recomputed."""
+    """What the first stage computes from each paragraph alone: its normalised text's copy
+    key and word tokens, its n-gram log-odds and its layout cues. Only context and
+    repetition depend on the neighbours, so after a removal (``Filter`` re-scores what it
+    keeps) the parts of the kept paragraphs are reused and only those are recomputed."""
 
-    normalised: list[str]
     keys: np.ndarray
     ngram_logits: np.ndarray
     layout: Layout | None
-    batch: HashedBatch | None = None  # the normalised texts' hashes, kept until first used
+    tokens: WordTokens | None
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
-        """The parts of the paragraphs at ``rows``, in that order."""
-        return ParagraphParts([self.normalised[i] for i in rows.tolist()], self.keys[rows], self.ngram_logits[rows],
-                              None if self.layout is None else self.layout.take(rows))
-
-    def hashed(self) -> HashedBatch:
-        """The normalised texts as a :class:`HashedBatch` (word tokens for repetition cues)."""
-        if self.batch is None:
-            self.batch = HashedBatch(self.normalised)
-        return self.batch
+        """The parts of the paragraphs at ``rows`` (increasing), in that order."""
+        return ParagraphParts(self.keys[rows], self.ngram_logits[rows],
+                              None if self.layout is None else self.layout.take(rows),
+                              None if self.tokens is None else self.tokens.take(rows))
 
 
 @dataclass
@@ -90,14 +85,15 @@ class LinearScorer:
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         return ParagraphParts(
-            normalised, text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words),
-            layout_features(texts, normalised) if uses_layout(self.groups) else None, batch)
+            text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words),
+            layout_features(texts, normalised) if uses_layout(self.groups) else None,
+            batch.word_tokens() if "repetition" in self.groups else None)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
         width = 2**self.hash_bits
         total = parts.ngram_logits + self.intercept
-        dense = dense_features(parts.layout, parts.hashed(), parts.keys, starts, self.groups)
+        dense = dense_features(parts.layout, parts.tokens, parts.keys, starts, self.groups)
         if dense is not None:
             total = total + dense @ self.coef[width:width + dense.shape[1]]
         return total
