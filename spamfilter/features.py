@@ -396,19 +396,18 @@ def _link_rows(joined: str, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.
     """Texts with a URL and texts with an e-mail address, found in one pass per marker, in
     normalised (lower-case) texts laid end to end at ``starts``.
 
-    A regex scan of the whole batch is slow in Python's engine, so literal markers are
-    located with str.find and only their surroundings are checked.
+    A regex scan of the whole batch is slow in Python's engine unless the pattern starts
+    with a literal, so markers are located with str.find (or such a regex) and only their
+    surroundings are checked.
     """
     urls = [p for marker in _URL_MARKERS for p in _find_all(joined, marker)]
-    for suffix in _URL_SUFFIXES:
-        end = len(suffix)
-        urls += [p for p in _find_all(joined, suffix) if not joined[p + end:p + end + 1].isalnum()]
+    urls += [match.start() for match in _URL_SUFFIX.finditer(joined)]  # starts with a literal "."
     emails = [p for p in _find_all(joined, "@") if _EMAIL.search(joined, max(p - 64, 0), p + 64)]
     return _rows_of(urls, starts, n), _rows_of(emails, starts, n)
 
 
 _URL_MARKERS = ("http://", "https://", "www.")
-_URL_SUFFIXES = (".com", ".net", ".org", ".io")
+_URL_SUFFIX = re.compile(r"\.(?:com|net|org|io)(?![^\W_])")  # not followed by a letter or digit
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WORD_BINS = 12  # one-hot of floor(log2(words + 1)), capped: 1, 2-3, 4-7, ... 2048+
 _CHAR_BINS = 14
