@@ -281,11 +281,11 @@ class HashedBatch:
     def tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
         if self._tokens is None:
-            token_class = _TOKEN_CLASS[self.codes]
+            token_class = _TOKEN_CLASS.take(self.codes)  # take: twice as fast as fancy indexing
             begin = np.flatnonzero(_token_edges(token_class, first=True))
             end = np.flatnonzero(_token_edges(token_class, first=False)) + 1
             with np.errstate(over="ignore"):
-                raw = (self.prefix[end] - self.prefix[begin]) * self.inverse[begin]
+                raw = (self.prefix.take(end) - self.prefix.take(begin)) * self.inverse.take(begin)
             row = (np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32)
             self._tokens = (begin, end, raw, row)
         return self._tokens
@@ -354,7 +354,7 @@ def ngram_scores(
             count = units - n + 1
             if count > 0:
                 raw, valid = hashes(n, count)
-                weights[:count] += np.where(valid, coef[_columns(raw, salt + n, hash_bits)], 0.0)
+                weights[:count] += np.where(valid, coef.take(_columns(raw, salt + n, hash_bits)), 0.0)
         running = np.concatenate(([0.0], np.cumsum(weights)))
         return np.diff(running[row_starts])
 
@@ -449,8 +449,8 @@ def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
     lower-case and width-folded)."""
     n = len(texts)
     codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
-    flags = _FLAGS[codes]
-    token_start = _token_edges(_TOKEN_CLASS[codes], first=True)
+    flags = _FLAGS.take(codes)
+    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
 
     def per_text(mask: np.ndarray) -> np.ndarray:
         # Every text spans at least its separator, so no segment is empty.

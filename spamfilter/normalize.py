@@ -182,7 +182,7 @@ def _flagged_texts(texts: list[str]) -> np.ndarray:
     """Indices of the texts that may hold spaced-out letters, a run of punctuation marks,
     leetspeak, a "$" or a look-alike letter (the cues steps 3, 5, 6 and 7 act on)."""
     codes = np.frombuffer(("\x00".join(texts) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    flags = _HINT_FLAGS[codes]
+    flags = _HINT_FLAGS.take(codes)
     hit = (flags & _SUSPECT) > 0
     run = (flags & _RUN_MARK) > 0
     hit[:-1] |= run[:-1] & run[1:]
