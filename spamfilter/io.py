@@ -229,7 +229,7 @@ def json_line(record: dict) -> bytes:
     """One JSONL line as UTF-8 bytes (non-ASCII kept), via orjson; what orjson cannot encode
     (integers over 64 bits, lone surrogates) goes through ``json`` with ASCII escapes."""
     try:
-        return orjson.dumps(record) + b"\n"
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:
         return json.dumps(record).encode("ascii") + b"\n"
 
