@@ -78,7 +78,7 @@ def as_paragraph_frame(X) -> pd.DataFrame:
         return X
     if isinstance(X, str):
         raise TypeError("expected a sequence of paragraphs, got one string; wrap it in a list")
-    return pd.DataFrame({"text": list(X)})
+    return pd.DataFrame({"text": pd.Series(list(X), dtype=object)})  # object: any str, even a lone surrogate
 
 
 class ParagraphFeatures(TransformerMixin, BaseEstimator):

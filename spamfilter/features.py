@@ -256,7 +256,7 @@ class HashedBatch:
         """
         n_codes = len(self.codes)
         shift = np.uint64(64 - hash_bits)
-        seps = np.flatnonzero(self.codes == _SEP)  # text ends, and any NUL inside a text
+        seps = np.flatnonzero(self.codes == _SEP)  # text ends (normalisation turns any other NUL into a space)
         weights = np.zeros(n_codes)
         buffer = np.empty(n_codes, dtype=np.uint64)
         with np.errstate(over="ignore"):

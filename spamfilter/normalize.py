@@ -12,7 +12,7 @@ Steps of :func:`normalize_text`, in this order (the order matters for idempotenc
 3. join spaced-out letters: a run of >= 3 single letters separated by single
    whitespace ("f r e e") becomes one word; runs separated by 2+ spaces stay
    separate words ("f r e e  s p i n s" -> "free spins");
-4. collapse whitespace to single spaces and strip;
+4. collapse whitespace (and NUL) to single spaces and strip;
 5. collapse runs of one repeated punctuation mark ("!!!!" -> "!", "...." -> ".");
 6. leetspeak: inside a word where a digit run from 0/1/3/4/5/7 sits between two Latin
    letters ("c4s1n0", "fr3e"), those digits become letters; "$" between letters
@@ -114,6 +114,8 @@ def _fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).casefold()
         text = unicodedata.normalize("NFKC", text)
     if "  " in text or not text.isprintable():  # any whitespace but " " is unprintable
+        # NUL separates texts in the batch arrays of the features: read it as a space.
+        text = text.replace("\x00", " ")
         # Spaced-out words first, while 2+ spaces still separate them.
         text = _SPACED_LETTERS.sub(_join_letters, text)
         text = " ".join(text.split())  # same whitespace set as regex \s; also strips

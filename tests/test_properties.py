@@ -9,6 +9,7 @@ import spamfilter
 from spamfilter.feature_matrix import ParagraphFeatures
 from spamfilter.normalize import normalize_text
 from spamfilter.paragraphs import join_segments, segment, split_paragraphs
+from spamfilter.scorer import LinearScorer
 
 # Text with many separators and awkward characters, so splits actually happen.
 texty = st.text(alphabet=st.one_of(st.sampled_from(list(" \t\r\n\n\x0b\x0c\u00a0\u2028\u3000ab.😀")), st.characters()),
@@ -54,6 +55,22 @@ def test_features_never_raise_right_shape_finite(texts):
     matrix = features.transform(texts)
     assert matrix.shape == (len(texts), 2**10 + features.n_features_out_)
     assert np.isfinite(matrix.data).all()
+
+
+@FAST
+@given(st.lists(st.one_of(texty, st.text(alphabet=st.sampled_from(list("ab \x00東京")), max_size=30)),
+                min_size=1, max_size=8),
+       st.integers(0, 2**32 - 1))
+def test_scorer_sums_equal_the_feature_matrix_product(texts, seed):
+    # The prediction path sums weights straight from the text; it must equal the matrix
+    # that training sees, times the weights (NUL inside a text, CJK, empty texts included).
+    features = ParagraphFeatures(hash_bits=10).fit(None)
+    matrix = features.transform(texts)
+    rng = np.random.default_rng(seed)
+    scorer = LinearScorer(10, features.char_ngrams, features.word_ngrams, features.groups,
+                          rng.normal(size=matrix.shape[1]), 0.3, None, 0.0, 0.5)
+    got = scorer.first_pass(texts, np.array([0, len(texts)]))[0]
+    np.testing.assert_allclose(got, matrix @ scorer.coef + 0.3, rtol=1e-9, atol=1e-9)
 
 
 @pytest.fixture(scope="module")
