@@ -198,16 +198,6 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             threshold_=float(self.threshold_), metadata_=getattr(self, "metadata_", {}),
         )
 
-    def first_pass_logits(self, X) -> np.ndarray:
-        """Log-odds of spam from the first stage alone (paragraph features only).
-
-        Equal to ``pipeline_.decision_function`` but computed without building the
-        feature matrix (see :class:`~spamfilter.scorer.LinearScorer`), which is what
-        makes prediction fast.
-        """
-        texts, starts = _texts_and_starts(as_paragraph_frame(X))
-        return self.scorer().first_pass(texts, starts)[0]
-
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of spam (the final linear stage's raw output)."""
         texts, starts = _texts_and_starts(as_paragraph_frame(X))

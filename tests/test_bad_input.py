@@ -3,7 +3,6 @@
 import gzip
 import json
 import time
-import warnings
 
 import pandas as pd
 import pytest

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import spamfilter
 from spamfilter.cli import app
 
-from conftest import BOILERPLATE, EDITORIAL, SEED_ARTICLE, SHARED
+from conftest import EDITORIAL, SEED_ARTICLE
 
 PAGE = ["Home", "News", "Log in", EDITORIAL[0], EDITORIAL[5], EDITORIAL[2], "Read more", "Leave a comment"]
 PAGE_LABELS = ["spam"] * 3 + ["content"] * 3 + ["spam"] * 2

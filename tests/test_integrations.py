@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import BOILERPLATE, EDITORIAL
+from conftest import EDITORIAL
 from spamfilter.filtering import restore
 from spamfilter.integrations import pandas as sf_pandas
 

@@ -6,17 +6,14 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from spamfilter.errors import DataError
 from spamfilter.feature_matrix import ParagraphFeatures
 from spamfilter.io import ColumnNames, ReadStats, iter_documents
-from spamfilter.tables import documents_to_frame, read_corpus
+from spamfilter.tables import read_corpus
 from spamfilter.labels import KIND_TO_LABEL, parse_kind
 
-from conftest import TINY_PARAMS
 
 
 def docs(path, **kwargs):

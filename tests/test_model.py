@@ -1,7 +1,6 @@
 """Training, saving, loading and the threshold (issue #2)."""
 
 import numpy as np
-import pytest
 
 import spamfilter
 from spamfilter.model import choose_threshold
