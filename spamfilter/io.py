@@ -97,7 +97,7 @@ class ReadStats:
         self.empty_files += other.empty_files
 
 
-_BOM = "\ufeff"
+BOM = "\ufeff"
 _REPLACEMENT_BYTES = "\ufffd".encode("utf-8")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
@@ -159,11 +159,11 @@ def open_text(path: str, stats: ReadStats | None = None) -> Iterator[IO[str]]:
     """The whole of a file, gzip file or stdin as UTF-8 text (invalid bytes become U+FFFD)."""
     with open_binary(path) as raw:
         data = raw.read()
-    yield io.StringIO(_strip_bom(decode_utf8(data, stats)), newline="")
+    yield io.StringIO(strip_bom(decode_utf8(data, stats)), newline="")
 
 
-def _strip_bom(text: str) -> str:
-    return text[1:] if text.startswith(_BOM) else text
+def strip_bom(text: str) -> str:
+    return text[1:] if text.startswith(BOM) else text
 
 
 def _sniff(head: bytes, path: str, fmt: str) -> None:
@@ -176,7 +176,7 @@ def _sniff(head: bytes, path: str, fmt: str) -> None:
                         source=path)
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
     """The JSON name of a parsed value's type, for messages."""
     if value is None:
         return "null"
@@ -195,13 +195,13 @@ def _text_document(doc_id: str, text: str, split: SplitMode, record: dict[str, A
 def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int) -> Document:
     items = record["paragraphs"]
     if not isinstance(items, list):
-        raise DataError(f"'paragraphs' must be a list of objects with a 'text' field, got {_json_type(items)}",
+        raise DataError(f"'paragraphs' must be a list of objects with a 'text' field, got {json_type(items)}",
                         source=path, line=line)
     paragraphs, kinds, categories = [], [], []
     for number, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            got = (f"'text' is {_json_type(item.get('text'))}" if isinstance(item, dict)
-                   else f"a {_json_type(item)}")
+            got = (f"'text' is {json_type(item.get('text'))}" if isinstance(item, dict)
+                   else f"a {json_type(item)}")
             raise DataError(
                 f"paragraph {number} must be an object with a string 'text' field, got {got}: {str(item)[:60]!r}",
                 source=path, line=line,
@@ -234,10 +234,10 @@ def json_line(record: dict) -> bytes:
         return json.dumps(record).encode("ascii") + b"\n"
 
 
-def _load_json_line(line_text: str, path: str, line: int) -> object:
+def load_json_line(line_text: str, path: str, line: int) -> object:
     """One parsed JSON value; DataError (naming the line) when it is not valid JSON."""
     try:
-        return loads_json(line_text.lstrip(_BOM))
+        return loads_json(line_text.lstrip(BOM))
     except json.JSONDecodeError as error:
         hint = ("; the file does not look like JSON lines: if it is CSV or TSV, give it that extension "
                 "or pass --input-format csv/tsv") if line == 1 else ""
@@ -248,9 +248,9 @@ def _load_json_line(line_text: str, path: str, line: int) -> object:
 
 def parse_document_line(line_text: str, path: str, line: int, split: SplitMode, text_field: str = "text") -> Document:
     """One line of document JSONL as a Document; DataError names the line on any problem."""
-    record = _load_json_line(line_text, path, line)
+    record = load_json_line(line_text, path, line)
     if not isinstance(record, dict):
-        raise DataError(f"expected a JSON object per line, got {_json_type(record)}", source=path, line=line)
+        raise DataError(f"expected a JSON object per line, got {json_type(record)}", source=path, line=line)
     doc_id = str(record.get("id", f"{Path(path).name}:{line}"))
     if "paragraphs" in record:
         return _presplit_document(record, doc_id, path, line)
@@ -261,7 +261,7 @@ def parse_document_line(line_text: str, path: str, line: int, split: SplitMode, 
         )
     text = record[text_field]
     if not isinstance(text, str):
-        raise DataError(f"field {text_field!r} must be a string, got {_json_type(text)} "
+        raise DataError(f"field {text_field!r} must be a string, got {json_type(text)} "
                         f"(use \"\" for an empty document)", source=path, line=line)
     return _text_document(doc_id, text, split, record)
 
@@ -326,11 +326,11 @@ def _jsonl_documents(path: str, split: SplitMode, columns: ColumnNames, text_fie
             if number == 1:
                 _sniff(raw_line[:4], path, "jsonl")
             line_text = decode_utf8(raw_line, stats)
-            if not line_text.strip(_BOM + " \t\r\n\x00"):
+            if not line_text.strip(BOM + " \t\r\n\x00"):
                 continue
             if not seen_content:
                 seen_content = True
-                probe = _load_json_line(line_text, path, number)
+                probe = load_json_line(line_text, path, number)
                 if _is_table_record(probe, columns):
                     from .tables import jsonl_table, table_documents
 
@@ -351,7 +351,7 @@ def _read_whole(path: str, fmt: str, columns: ColumnNames, stats: ReadStats) -> 
     if fmt == "text":
         if not data.strip():
             stats.empty_files += 1
-        return _strip_bom(decode_utf8(data, stats))
+        return strip_bom(decode_utf8(data, stats))
     from .tables import read_table
 
     if not data.strip():

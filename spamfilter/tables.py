@@ -15,18 +15,18 @@ import pandas as pd
 
 from .errors import DataError
 from .io import (
+    BOM,
+    PARAGRAPH_COLUMNS,
     STDIN,
     ColumnNames,
     Document,
     ReadStats,
-    _json_type,
-    _load_json_line,
-    _strip_bom,
     decode_utf8,
     iter_documents,
+    json_type,
+    load_json_line,
     open_binary,
-    PARAGRAPH_COLUMNS,
-    _BOM,
+    strip_bom,
 )
 from .labels import KIND_TO_LABEL, parse_kind
 from .paragraphs import SplitMode
@@ -40,11 +40,11 @@ def jsonl_table(lines: list[str], path: str) -> pd.DataFrame:
     """A paragraph table from JSON lines; ``attrs['lines']`` maps rows to file lines."""
     records, numbers = [], []
     for number, line_text in enumerate(lines, start=1):
-        if not line_text.strip(_BOM + " \t\r\n\x00"):
+        if not line_text.strip(BOM + " \t\r\n\x00"):
             continue
-        record = _load_json_line(line_text, path, number)
+        record = load_json_line(line_text, path, number)
         if not isinstance(record, dict):
-            raise DataError(f"expected a JSON object per line, got {_json_type(record)}", source=path, line=number)
+            raise DataError(f"expected a JSON object per line, got {json_type(record)}", source=path, line=number)
         records.append(record)
         numbers.append(number)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
@@ -67,9 +67,9 @@ def read_table(path: str, fmt: str, columns: ColumnNames, data: bytes | None = N
         if fmt == "parquet":
             frame = pd.read_parquet(io.BytesIO(data))
         elif fmt == "jsonl":
-            frame = jsonl_table(_strip_bom(decode_utf8(data, stats)).split("\n"), path)
+            frame = jsonl_table(strip_bom(decode_utf8(data, stats)).split("\n"), path)
         else:
-            text = _strip_bom(decode_utf8(data, stats))
+            text = strip_bom(decode_utf8(data, stats))
             frame = pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str,
                                 keep_default_na=False, na_values=[""])
     except DataError:
@@ -102,7 +102,7 @@ def table_documents(frame: pd.DataFrame, path: str, columns: ColumnNames) -> Ite
     texts = frame[columns.text]
     for row, value in enumerate(texts.tolist()):
         if not isinstance(value, str) and not _is_missing(value):
-            raise DataError(f"{columns.text!r} must be a string, got {_json_type(value)} {str(value)[:40]!r}",
+            raise DataError(f"{columns.text!r} must be a string, got {json_type(value)} {str(value)[:40]!r}",
                             source=path, line=_row_number(path, row, frame))
     texts = texts.map(lambda value: "" if _is_missing(value) else value)
     if columns.label in frame.columns:
