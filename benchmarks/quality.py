@@ -11,11 +11,13 @@ the team's promotion corpus (held-out families), and an ablation of feature grou
     python benchmarks/quality.py                      # main table (~5 min on 2 cores)
     python benchmarks/quality.py --ablation           # + what each feature group adds
     python benchmarks/quality.py --promotion build/promotion --json build/quality.json
+    python benchmarks/quality.py --promotion build/promotion --train-with-promotion  # as the shipped model trains
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 import time
@@ -65,9 +67,10 @@ def transform_in_batches(model: SpamClassifier, frame: pd.DataFrame) -> sp.csr_m
     return sp.vstack(blocks, format="csr")
 
 
-def spamfilter_scores(frames, matrices, params, held_out: str, extra=()) -> tuple[SpamClassifier, np.ndarray]:
-    """Train on every source but ``held_out`` (plus ``extra`` sources); score the held-out one."""
-    train = [name for name in frames if name != held_out] + list(extra)
+def spamfilter_scores(frames, matrices, params, held_out: str, train: list[str] | None = None
+                      ) -> tuple[SpamClassifier, np.ndarray]:
+    """Train on ``train`` (default: every source but ``held_out``); score the held-out one."""
+    train = [name for name in frames if name != held_out] if train is None else train
     model = SpamClassifier(**params)
     features = model._features().fit(frames[train[0]])
     matrix = sp.vstack([matrices[name] for name in train], format="csr")
@@ -85,10 +88,10 @@ def spamfilter_scores(frames, matrices, params, held_out: str, extra=()) -> tupl
 CONSERVATIVE_PRECISION = 0.98  # operating point shown for use after an extractor
 
 
-def conservative_threshold(frames, model: SpamClassifier, held_out: str) -> float:
-    """The threshold whose out-of-fold spam precision on the training sources is at least
-    ``CONSERVATIVE_PRECISION`` (what ``train --min-precision`` would pick)."""
-    labels = np.concatenate([frames[name]["label"].to_numpy() for name in frames if name != held_out])
+def conservative_threshold(labels: np.ndarray, model: SpamClassifier) -> float:
+    """The threshold whose out-of-fold spam precision on the training rows (``labels``, as
+    the model was fitted on them) is at least ``CONSERVATIVE_PRECISION`` (what
+    ``train --min-precision`` would pick)."""
     rows, scores = model.cv_scores_
     return choose_threshold(labels[rows], scores, CONSERVATIVE_PRECISION)
 
@@ -138,18 +141,28 @@ def macro(table: dict[str, dict]) -> dict:
     return {k: float(np.mean([v[k] for v in table.values() if v[k] is not None])) for k in keys}
 
 
-def leave_one_source_out(frames, params, with_baselines: bool) -> tuple[dict, dict, dict]:
-    """Per-system tables of held-out metrics, and the pooled scores for language splits."""
+def leave_one_source_out(frames, params, with_baselines: bool, promotion_parts=None) -> tuple[dict, dict, dict]:
+    """Per-system tables of held-out metrics, and the pooled scores for language splits.
+
+    ``promotion_parts`` (from :func:`promotion_by_base`) join every training set, except the
+    part built on the held-out source's own pages.
+    """
+    promotion_parts = promotion_parts or {}
     log(f"features for {len(frames)} sources ...")
     model = SpamClassifier(**params)
-    matrices = {name: transform_in_batches(model, frame) for name, frame in frames.items()}
+    all_frames = dict(frames, **promotion_parts)
+    matrices = {name: transform_in_batches(model, frame) for name, frame in all_frames.items()}
     systems: dict[str, dict] = {"spamfilter": {}, "keep everything": {}, "bag of words + LR": {}}
     pooled = {"frame": [], "scores": [], "threshold": []}
-    models = {}
+    models, conservative = {}, {}
     for name, frame in frames.items():
         started = time.perf_counter()
-        fitted, scores = spamfilter_scores(frames, matrices, params, name)
+        train = [other for other in frames if other != name]
+        train += [part for part in promotion_parts if part != promotion_part(name)]
+        fitted, scores = spamfilter_scores(all_frames, matrices, params, name, train)
         models[name] = fitted
+        conservative[name] = conservative_threshold(
+            np.concatenate([all_frames[part]["label"].to_numpy() for part in train]), fitted)
         systems["spamfilter"][name] = row(summarise(frame, scores, fitted.threshold_))
         pooled["frame"].append(frame)
         pooled["scores"].append(scores >= fitted.threshold_)
@@ -158,7 +171,22 @@ def leave_one_source_out(frames, params, with_baselines: bool) -> tuple[dict, di
             systems["bag of words + LR"][name] = row(summarise(frame, bag_of_words_scores(frames, name), 0.5))
         log(f"  {name}: content F1 {systems['spamfilter'][name]['content_f1']:.3f} "
             f"(words {systems['spamfilter'][name]['content_f1_words']:.3f}) in {time.perf_counter() - started:.0f}s")
-    return systems, pooled, {"models": models, "matrices": matrices}
+    return systems, pooled, {"models": models, "matrices": matrices, "conservative": conservative}
+
+
+def promotion_part(source: str) -> str:
+    return f"promotion on {source} pages"
+
+
+def promotion_by_base(build: Path) -> dict[str, pd.DataFrame]:
+    """The promotion corpus's training documents, split by the benchmark source whose page
+    each was built on (so a leave-one-source-out fold can leave that source's part out)."""
+    path = build / "promotion-train.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        base = {record["id"]: record["base_id"].split("/")[0] for record in map(json.loads, handle)}
+    frame = read_corpus([str(path)])
+    source = frame["doc_id"].map(base)
+    return {promotion_part(name): part.reset_index(drop=True) for name, part in frame.groupby(source, sort=True)}
 
 
 def by_language(pooled) -> dict:
@@ -173,8 +201,9 @@ def by_language(pooled) -> dict:
     return result
 
 
-def postextract(shared: Path, frames, models, params) -> dict:
-    """After trafilatura: its output alone vs its output filtered by spamfilter (trained without the source).
+def postextract(shared: Path, frames, models, conservative: dict[str, float]) -> dict:
+    """After trafilatura: its output alone vs its output filtered by spamfilter (trained without the source),
+    at its threshold and at the ``conservative`` one of each held-out source.
 
     Recall counts against all editorial words of the full page, so a page trafilatura
     emptied still counts its lost words.
@@ -193,9 +222,8 @@ def postextract(shared: Path, frames, models, params) -> dict:
         labeled = kept["label"].notna().to_numpy()
         words = word_counts(kept["text"].tolist())
         is_content = (kept["label"] == "content").to_numpy()
-        conservative = conservative_threshold(frames, model, name)
         for system, threshold in (("trafilatura", None), ("trafilatura + spamfilter", model.threshold_),
-                                  ("trafilatura + spamfilter, conservative", conservative)):
+                                  ("trafilatura + spamfilter, conservative", conservative[name])):
             keep = np.ones(len(kept), bool) if threshold is None else scores < threshold
             tp = words[keep & is_content & labeled].sum()
             precision = tp / max(words[keep & labeled].sum(), 1)
@@ -257,25 +285,32 @@ def main() -> None:
     parser.add_argument("--ablation", action="store_true", help="also train without each feature group")
     parser.add_argument("--no-baselines", action="store_true", help="skip keep-everything and bag-of-words")
     parser.add_argument("--promotion", type=Path, default=None, help="built promotion corpus folder (datasets/build.py)")
+    parser.add_argument("--train-with-promotion", action="store_true",
+                        help="train every fold as the shipped model is: with the --promotion corpus's training "
+                             "documents (except those built on the held-out source's pages)")
     parser.add_argument("--param", action="append", default=[], help="SpamClassifier parameter as name=python-literal")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON")
     args = parser.parse_args()
+    if args.train_with_promotion and not args.promotion:
+        parser.error("--train-with-promotion needs --promotion DIR")
     import ast
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
     frames = load_sources(args.shared / "benchmarks", args.max_docs)
     results: dict = {"params": {k: str(v) for k, v in params.items()}}
-    systems, pooled, fitted = leave_one_source_out(frames, params, not args.no_baselines)
+    promotion_parts = promotion_by_base(args.promotion) if args.train_with_promotion else None
+    systems, pooled, fitted = leave_one_source_out(frames, params, not args.no_baselines, promotion_parts)
     output = []
+    suffix = " (every fold also trains on the promotion corpus)" if args.train_with_promotion else ""
     for system, table in systems.items():
         if not table:
             continue
         table = dict(table)
         table["**macro mean**"] = macro(table)
         results[system] = table
-        output.append(markdown(table, f"{system}: leave-one-source-out"))
+        output.append(markdown(table, f"{system}: leave-one-source-out{suffix}"))
     results["by_language"] = by_language(pooled)
     output.append(markdown(results["by_language"], "spamfilter: pooled held-out paragraphs by language"))
-    post = postextract(args.shared, frames, fitted["models"], params)
+    post = postextract(args.shared, frames, fitted["models"], fitted["conservative"])
     if post:
         results["postextract"] = post
         lines = ["### After trafilatura (content by words; recall against the full page)", "",
@@ -300,7 +335,7 @@ def main() -> None:
         for group in FEATURE_GROUPS:
             groups = tuple(g for g in FEATURE_GROUPS if g != group)
             log(f"ablation: without {group}")
-            table, _, _ = leave_one_source_out(frames, dict(params, feature_groups=groups), False)
+            table, _, _ = leave_one_source_out(frames, dict(params, feature_groups=groups), False, promotion_parts)
             ablation[f"without {group}"] = macro(table["spamfilter"])
         results["ablation"] = ablation
         output.append(markdown(ablation, "Ablation (macro means, leave-one-source-out)"))
