@@ -307,7 +307,7 @@ def main() -> None:
         table = dict(table)
         table["**macro mean**"] = macro(table)
         results[system] = table
-        output.append(markdown(table, f"{system}: leave-one-source-out{suffix}"))
+        output.append(markdown(table, f"{system}: leave-one-source-out{suffix if system == 'spamfilter' else ''}"))
     results["by_language"] = by_language(pooled)
     output.append(markdown(results["by_language"], "spamfilter: pooled held-out paragraphs by language"))
     post = postextract(args.shared, frames, fitted["models"], fitted["conservative"])
