@@ -123,12 +123,13 @@ def row(metrics: dict) -> dict:
         "spam_f1_words": metrics["words"]["spam"]["f1"],
         "pr_auc_spam": metrics["pr_auc"]["spam"],
         "content_words_removed": metrics["words"]["content_removed"],
+        "calibration_error": metrics["calibration"]["ece"],
     }
 
 
 def markdown(table: dict[str, dict], title: str) -> str:
     columns = ["content_p", "content_r", "content_f1", "content_f1_words", "spam_f1", "spam_f1_words",
-               "pr_auc_spam", "content_words_removed"]
+               "pr_auc_spam", "content_words_removed", "calibration_error"]
     lines = [f"### {title}", "", "| source | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, values in table.items():
         cells = [("" if values.get(c) is None else f"{values[c]:.3f}") for c in columns]

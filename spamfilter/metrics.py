@@ -30,9 +30,22 @@ def _prf(truth: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> dict[
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def calibration_error(is_spam: np.ndarray, scores: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: over ``bins`` equal-width bins of P(spam), the mean gap
+    between the predicted probability and the observed share of spam, weighted by the
+    paragraphs in each bin (0 when "0.9" means 90% spam everywhere)."""
+    if len(scores) == 0:
+        return 0.0
+    which = np.minimum((scores * bins).astype(np.int64), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.bincount(which, weights=scores, minlength=bins) - np.bincount(which, weights=is_spam, minlength=bins)
+    return float(np.abs(gap).sum() / count.sum())
+
+
 def binary_metrics(labels, scores, threshold: float, texts=None) -> dict:
     """Precision/recall/F1 of both classes (per paragraph and, given texts, by words),
-    PR-AUC of spam and of content, the confusion matrix and the editorial share removed."""
+    PR-AUC of spam and of content, calibration of P(spam) (Brier score, expected
+    calibration error), the confusion matrix and the editorial share removed."""
     labels = np.asarray(labels, dtype=object)
     scores = np.asarray(scores, dtype=np.float64)
     is_spam = labels == SPAM
@@ -52,6 +65,10 @@ def binary_metrics(labels, scores, threshold: float, texts=None) -> dict:
     result["pr_auc"] = {
         SPAM: float(average_precision_score(is_spam, scores)) if both else None,
         CONTENT: float(average_precision_score(~is_spam, -scores)) if both else None,
+    }
+    result["calibration"] = {
+        "brier": float(np.mean((scores - is_spam) ** 2)) if len(labels) else 0.0,
+        "ece": calibration_error(is_spam, scores),
     }
     result["confusion"] = {
         "content_kept": int((~is_spam & ~flagged).sum()), "content_removed": int((~is_spam & flagged).sum()),

@@ -90,6 +90,9 @@ def metrics_table(report: dict) -> str:
             lines.append(f"{label + ' / ' + weighting:22}{m['precision']:10.3f}{m['recall']:10.3f}{m['f1']:10.3f}")
     lines.append(f"editorial words removed: {overall['words']['content_removed']:.1%}; "
                  f"PR-AUC spam {overall['pr_auc']['spam'] or float('nan'):.3f}")
+    if "calibration" in overall:  # reports written before it was measured lack it
+        lines.append(f"calibration of P(spam): expected error {overall['calibration']['ece']:.3f}, "
+                     f"Brier score {overall['calibration']['brier']:.3f}")
     c = overall["confusion"]
     lines.append(f"confusion: content kept {c['content_kept']:,} removed {c['content_removed']:,}; "
                  f"spam kept {c['spam_kept']:,} removed {c['spam_removed']:,}")

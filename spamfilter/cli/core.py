@@ -54,7 +54,7 @@ def evaluate(
     doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
     debug: DebugOption = False,
 ) -> None:
-    """Measure a model on labeled data: precision, recall, F1, PR-AUC, confusion matrix.
+    """Measure a model on labeled data: precision, recall, F1, PR-AUC, calibration, confusion matrix.
 
     Both classes, per paragraph and weighted by words, overall and by source and kind.
     """
