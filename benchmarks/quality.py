@@ -176,6 +176,7 @@ def leave_one_source_out(frames, params, with_baselines: bool, promotion_parts=N
 
 
 def promotion_part(source: str) -> str:
+    """The name of the promotion documents built on ``source``'s pages."""
     return f"promotion on {source} pages"
 
 
