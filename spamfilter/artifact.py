@@ -208,7 +208,7 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
             raise ArtifactError(f"{directory}: no such model file")
         model = load_safe(directory)
         _warn_version(model.metadata_)
-        return model
+        return _matching_features(model, directory)
     if directory.is_file():
         raise ArtifactError(f"{directory}: is a file; give the model directory (holding {META_FILE}) "
                             "or a .skops file")
@@ -223,6 +223,15 @@ def load_model(directory: str | Path | None = None) -> SpamClassifier:
     if not isinstance(model, SpamClassifier):
         raise ArtifactError(f"{model_path}: holds a {type(model).__name__}, not a SpamClassifier")
     model.metadata_ = meta
+    return _matching_features(model, model_path)
+
+
+def _matching_features(model: "SpamClassifier", path: Path) -> "SpamClassifier":
+    """``model``, once its weights fit the features this version computes."""
+    try:
+        model.scorer().check_sizes()
+    except ValueError as error:
+        raise ArtifactError(f"{path}: {error}; retrain the model with this version of spamfilter") from None
     return model
 
 

@@ -13,17 +13,15 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .features import (
-    CONTEXT_NAMES,
     FEATURE_GROUPS,
-    LAYOUT_NAMES,
     feature_texts,
-    REPETITION_NAMES,
     DEFAULT_CHAR_NGRAMS,
     DEFAULT_HASH_BITS,
     DEFAULT_WORD_NGRAMS,
     HashedBatch,
     HashedNgrams,
     dense_features,
+    dense_names,
     document_batches,
     document_starts,
     hash_ngrams,
@@ -109,14 +107,7 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
 
     def feature_blocks(self) -> list[str]:
         """Name of each dense column after the hashed block (for explanations)."""
-        names: list[str] = []
-        if "layout" in self.groups:
-            names += [f"layout:{name}" for name in LAYOUT_NAMES]
-        if "context" in self.groups:
-            names += [f"context:{name}" for name in CONTEXT_NAMES]
-        if "repetition" in self.groups:
-            names += [f"repetition:{name}" for name in REPETITION_NAMES]
-        return names
+        return dense_names(self.groups)
 
     def transform(self, X) -> sp.csr_matrix:
         """Features of every row, computed batch by batch (whole documents per batch)."""

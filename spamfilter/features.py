@@ -751,6 +751,15 @@ def document_batches(starts: np.ndarray, batch_paragraphs: int = BATCH_PARAGRAPH
         first = last
 
 
+def dense_names(groups: Sequence[str]) -> list[str]:
+    """The name of each dense column (after the hashed block) that ``groups`` compute."""
+    names: list[str] = []
+    for group, group_names in (("layout", LAYOUT_NAMES), ("context", CONTEXT_NAMES), ("repetition", REPETITION_NAMES)):
+        if group in groups:
+            names += [f"{group}:{name}" for name in group_names]
+    return names
+
+
 def uses_layout(groups: Sequence[str]) -> bool:
     """Whether the feature groups need :func:`layout_features`."""
     return "layout" in groups or "context" in groups

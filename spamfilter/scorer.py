@@ -19,10 +19,12 @@ from typing import IO, Any
 import numpy as np
 
 from .features import (
+    SCORE_CONTEXT_NAMES,
     HashedBatch,
     Layout,
     WordTokens,
     dense_features,
+    dense_names,
     document_batches,
     feature_texts,
     layout_features,
@@ -149,7 +151,7 @@ class LinearScorer:
             settings = json.loads(str(arrays["settings"]))
             if settings.get("format") != FORMAT_VERSION:
                 raise ValueError(f"scorer format {settings.get('format')!r}, expected {FORMAT_VERSION}")
-            return cls(
+            scorer = cls(
                 hash_bits=int(settings["hash_bits"]), char_ngrams=tuple(settings["char_ngrams"]),
                 word_ngrams=tuple(settings["word_ngrams"]), groups=tuple(settings["groups"]),
                 coef=arrays["coef"], intercept=float(settings["intercept"]),
@@ -157,3 +159,16 @@ class LinearScorer:
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
                 metadata_=metadata or {},
             )
+        scorer.check_sizes()
+        return scorer
+
+    def check_sizes(self) -> None:
+        """ValueError when the weights do not match the features this version computes (a
+        model trained by a version with other features)."""
+        expected = 2**self.hash_bits + len(dense_names(self.groups))
+        if len(self.coef) != expected:
+            raise ValueError(f"{len(self.coef)} first-pass weights, but this version computes {expected} "
+                             f"features for the groups {', '.join(self.groups)}")
+        if self.context_coef is not None and len(self.context_coef) != len(SCORE_CONTEXT_NAMES):
+            raise ValueError(f"{len(self.context_coef)} second-pass weights, but this version computes "
+                             f"{len(SCORE_CONTEXT_NAMES)}")

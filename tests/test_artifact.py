@@ -114,6 +114,18 @@ def test_foreign_or_broken_meta_is_refused(model_dir, meta, message):
         spamfilter.load_model(model_dir)
 
 
+def test_model_of_a_version_with_other_features_is_refused_by_name(model_dir, monkeypatch):
+    from spamfilter import features
+
+    monkeypatch.setattr(features, "REPETITION_NAMES", features.REPETITION_NAMES + ("a_newer_cue",))
+    for load, path in ((spamfilter.load_model, "model.joblib"), (artifact.load_scorer, "scorer.npz")):
+        with pytest.raises(ArtifactError, match=rf"{path}: .* first-pass weights, but this version computes .*"
+                                                r"retrain the model with this version"):
+            load(model_dir)
+    result = CliRunner().invoke(app, ["predict", "-", "-m", str(model_dir)], input="Hello\n")
+    assert result.exit_code == 1 and "retrain the model" in result.stderr
+
+
 def test_missing_model_file_and_file_instead_of_dir(model_dir):
     with pytest.raises(ArtifactError, match="is a file; give the model directory"):
         spamfilter.load_model(model_dir / "meta.json")
