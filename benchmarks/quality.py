@@ -295,6 +295,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.train_with_promotion and not args.promotion:
         parser.error("--train-with-promotion needs --promotion DIR")
+    if args.promotion:  # checked before the long leave-one-source-out run, not after it
+        missing = [name for name in ("promotion-train.jsonl.gz", "promotion-test.jsonl.gz")
+                   if not (args.promotion / name).is_file()]
+        if missing:
+            parser.error(f"--promotion {args.promotion}: no {', '.join(missing)} there "
+                         "(build it with: python datasets/build.py --out DIR)")
     import ast
     params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
     frames = load_sources(args.shared / "benchmarks", args.max_docs)

@@ -126,6 +126,14 @@ def test_model_of_a_version_with_other_features_is_refused_by_name(model_dir, mo
     assert result.exit_code == 1 and "retrain the model" in result.stderr
 
 
+def test_model_with_another_second_pass_is_refused_by_name(model_dir, monkeypatch):
+    from spamfilter import scorer
+
+    monkeypatch.setattr(scorer, "SCORE_CONTEXT_NAMES", scorer.SCORE_CONTEXT_NAMES + ("a_newer_cue",))
+    with pytest.raises(ArtifactError, match=r"scorer.npz: .* second-pass weights, but this version computes "):
+        artifact.load_scorer(model_dir)
+
+
 def test_missing_model_file_and_file_instead_of_dir(model_dir):
     with pytest.raises(ArtifactError, match="is a file; give the model directory"):
         spamfilter.load_model(model_dir / "meta.json")
