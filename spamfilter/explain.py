@@ -7,7 +7,9 @@ paragraph and its neighbours), the final log-odds is ``c + sum_k v_k g_k``. The 
 of the paragraph's own score, ``v_own * s`` with ``s = own_factor * first-pass log-odds``,
 is split over the first-stage features in proportion (each gets ``v_own * own_factor
 * w_j x_j``); every other second-stage term (neighbours' scores, document means) is
-listed under its own name. Either way the contributions plus the intercept add up
+listed under its own name. A calibrated model (``calibration_ = (a, b, c)``) scales all
+of these by ``a`` and adds ``b * log(1 + tokens)`` (listed as ``calibration:log_tokens``)
+and ``c`` (in the intercept). Either way the contributions plus the intercept add up
 exactly to the model's decision value.
 
 Hashed n-gram columns have no name of their own; for a given paragraph they are named
@@ -37,6 +39,7 @@ from .features import (
     hash_ngrams,
     copy_keys,
     score_context_features,
+    token_counts,
 )
 from .model import SpamClassifier
 
@@ -196,6 +199,12 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
         pass_through = np.where(first_pass == 0, 0.0, second_terms[:, own] / safe)
         second_terms[:, own] = 0.0  # carried by the first-stage features instead
         intercepts = second_intercept + pass_through * intercept
+    calibration = getattr(model, "calibration_", None)
+    if calibration is not None:
+        scale, token_weight, shift = calibration
+        log_tokens = np.log1p(token_counts(texts))
+        decisions = scale * decisions + token_weight * log_tokens + shift
+        pass_through, second_terms, intercepts = scale * pass_through, scale * second_terms, scale * intercepts + shift
     scores = 1.0 / (1.0 + np.exp(-np.clip(decisions, -50, 50)))
     hashed_width = 2 ** features.hash_bits
     dense_names = features.feature_blocks()
@@ -220,7 +229,10 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
         for k in np.flatnonzero(second_terms[row]).tolist():
             value = float(context[row, k])
             contributions.append(Contribution(f"second pass:{SCORE_CONTEXT_NAMES[k]}", "second pass", k, value,
-                                              float(weights[k]), float(second_terms[row, k])))
+                                              float(second_terms[row, k] / value), float(second_terms[row, k])))
+        if calibration is not None and log_tokens[row]:
+            contributions.append(Contribution("calibration:log_tokens", "calibration", 0, float(log_tokens[row]),
+                                              float(token_weight), float(token_weight * log_tokens[row])))
         contributions.sort(key=lambda c: -c.contribution)
         explanations.append(Explanation(row, text, float(scores[row]), float(decisions[row]),
                                         float(intercepts[row]), contributions, float(first_pass[row])))
@@ -263,6 +275,18 @@ def second_pass_weights(model: SpamClassifier) -> list[FeatureWeight]:
         return []
     return [FeatureWeight(f"second pass:{name}", float(weight), k)
             for k, (name, weight) in enumerate(zip(SCORE_CONTEXT_NAMES, stage[0]))]
+
+
+CALIBRATION_NAMES: tuple[str, ...] = ("two_stage_log_odds", "log_tokens", "intercept")
+
+
+def calibration_weights(model: SpamClassifier) -> list[FeatureWeight]:
+    """The out-of-source calibration's ``a``, ``b`` and ``c`` by name (empty without one)."""
+    calibration = getattr(model, "calibration_", None)
+    if calibration is None:
+        return []
+    return [FeatureWeight(f"calibration:{name}", float(weight), k)
+            for k, (name, weight) in enumerate(zip(CALIBRATION_NAMES, calibration))]
 
 
 def strongest_ngrams(model: SpamClassifier, k: int = 10, phrases: Sequence[str] = PROBE_PHRASES

@@ -443,6 +443,16 @@ class Layout:
         return Layout(self.words[rows], self.ends_sentence[rows], self.has_url[rows], self.matrix[rows])
 
 
+def token_counts(texts: Sequence[str]) -> np.ndarray:
+    """Word tokens of each raw text (a CJK character is a token; each text cut at
+    ``MAX_FEATURE_CHARS``): the ``words`` of :func:`layout_features`, for models without it."""
+    if not texts:
+        return np.zeros(0)
+    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
+    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
+    return np.add.reduceat(token_start.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64)
+
+
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
     """Length, casing, digit, punctuation and link cues of raw paragraph texts (each cut at
     ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already

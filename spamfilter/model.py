@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -26,6 +25,7 @@ from .features import (
     copy_keys,
     document_starts,
     score_context_features,
+    token_counts,
 )
 from .labels import CONTENT, LABELS, SPAM
 from .scorer import LinearScorer, probability
@@ -33,34 +33,57 @@ from .scorer import LinearScorer, probability
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
 # and choose the threshold.
 DEFAULT_FOLDS = 3
+# Folds grouped by source (site, benchmark, crawl) of the out-of-source calibration.
+DEFAULT_SOURCE_FOLDS = 3
 # L2 strength of the SGD logistic regression; chosen by leave-one-source-out
 # evaluation (benchmarks/quality.py), where weaker regularisation overfits site templates.
 DEFAULT_ALPHA = 1e-5
 DEFAULT_EPOCHS = 8
 
 
-def choose_threshold(labels, scores, min_precision: float | None = None) -> float:
-    """Threshold on P(spam): the one maximising spam F1, or, given ``min_precision``,
-    the lowest one whose spam precision is at least that (so at most ``1 - P`` of what
-    is removed is editorial). Falls back to 0.5 when the labels hold one class only.
+def choose_threshold(labels, scores, min_precision: float | None = None, maximise: str = SPAM,
+                     groups=None) -> float:
+    """Threshold on P(spam): the one maximising the F1 of the ``maximise`` class (spam or
+    content), or, given ``min_precision``, the lowest one whose spam precision is at least
+    that (so at most ``1 - P`` of what is removed is editorial). Falls back to 0.5 when the
+    labels hold one class only. With ``groups`` (e.g. the source of each row) the F1 is
+    the mean of each group's, so the largest source does not choose the cut alone.
 
-    The cut is placed halfway (in log-odds) between the chosen score and the next lower
-    one, so a score just under the lowest spam score seen is not cut off by chance.
+    The cut is placed halfway (in log-odds) between the lowest score removed and the next
+    lower one, so a score just under the lowest spam score seen is not cut off by chance.
     """
     is_spam = np.asarray(labels, dtype=object) == SPAM
     if is_spam.all() or not is_spam.any():
         return 0.5
-    precision, recall, thresholds = precision_recall_curve(is_spam, scores)
-    precision, recall = precision[:-1], recall[:-1]
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    ranked, ranked_spam = np.asarray(scores, dtype=float)[order], is_spam[order]
+    ends = np.flatnonzero(np.r_[ranked[1:] != ranked[:-1], True])  # each cut removes ranked[:end + 1]
     if min_precision is not None:
-        ok = np.flatnonzero(precision >= min_precision)
-        best = int(ok[0]) if len(ok) else len(thresholds) - 1
+        removed, spam_removed = ends + 1, np.cumsum(ranked_spam)[ends]
+        ok = np.flatnonzero(spam_removed / removed >= min_precision)
+        best = int(ok[-1]) if len(ok) else 0
     else:
-        f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-        best = int(np.argmax(f1))
-    if best == 0:
-        return float(thresholds[0])
-    return float(probability((_logit(thresholds[best]) + _logit(thresholds[best - 1])) / 2))
+        ranked_groups = np.zeros(len(ranked), dtype=int) if groups is None else \
+            np.unique(np.asarray(groups)[order], return_inverse=True)[1].ravel()
+        f1 = np.mean([_f1_of_cuts(ranked_spam, ranked_groups == g, ends, maximise)
+                      for g in np.unique(ranked_groups)], axis=0)
+        best = len(f1) - 1 - int(np.argmax(f1[::-1]))  # on a tie, the lowest threshold
+    lowest_removed = ranked[ends[best]]
+    if best == len(ends) - 1:
+        return float(lowest_removed)
+    return float(probability((_logit(lowest_removed) + _logit(ranked[ends[best] + 1])) / 2))
+
+
+def _f1_of_cuts(ranked_spam: np.ndarray, members: np.ndarray, ends: np.ndarray, maximise: str) -> np.ndarray:
+    """F1 of the ``maximise`` class among the ``members`` of a ranking (``ranked_spam``: its
+    labels, highest score first) for each cut that removes the ranking up to ``ends``."""
+    member_spam = members & ranked_spam
+    removed, spam_removed = np.cumsum(members)[ends], np.cumsum(member_spam)[ends]
+    n, n_spam = int(members.sum()), int(member_spam.sum())
+    if maximise == SPAM:
+        return 2 * spam_removed / np.maximum(removed + n_spam, 1)
+    n_content = n - n_spam
+    return 2 * (n_content - (removed - spam_removed)) / np.maximum(n - removed + n_content, 1)
 
 
 def _logit(p: float) -> float:
@@ -75,8 +98,16 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     scores each paragraph; with ``context_pass`` a second, small logistic regression
     (``context_model_``) rescores it from its own and its neighbours' first-pass
     log-odds, trained on out-of-fold first-pass scores so it learns how far to trust them.
-    The threshold is chosen on out-of-fold scores (``folds`` folds grouped by document);
-    ``cv_scores_`` keeps them so training can report cross-validated metrics.
+
+    On a source it was not trained on, the model's evidence (words, a site's conventions)
+    transfers less than a paragraph's length does, and its log-odds are over-confident.
+    When the training rows come from several sources (a ``source`` column, e.g. sites),
+    the first stage is also fitted ``source_folds`` times grouped by source; a third tiny
+    logistic regression, ``calibration_``, fitted on those out-of-source scores, maps the
+    two-stage log-odds and log(1 + tokens) to what they mean on an unseen source.
+    The threshold is chosen on out-of-fold scores: out-of-source ones when calibrated,
+    else ``folds`` folds grouped by document. ``cv_scores_`` keeps them (described by
+    ``cv_scores_on_``) so training can report cross-validated metrics.
     Rows whose label is None stay as context for their neighbours but are not learned.
     """
 
@@ -91,6 +122,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         class_weight: str | dict | None = None,
         context_pass: bool = True,
         folds: int = DEFAULT_FOLDS,
+        source_folds: int = DEFAULT_SOURCE_FOLDS,
         min_precision: float | None = None,
         seed: int = 0,
     ):
@@ -103,6 +135,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.context_pass = context_pass
         self.folds = folds
+        self.source_folds = source_folds
         self.min_precision = min_precision
         self.seed = seed
 
@@ -116,12 +149,13 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         )
 
     @staticmethod
-    def _context_model() -> LogisticRegression:
+    def _score_model() -> LogisticRegression:
+        """The small logistic regression of the context pass and of the calibration."""
         return LogisticRegression(C=1.0, max_iter=1000)
 
     def fit(self, X, y, sample_weight=None):
         frame = as_paragraph_frame(X)
-        labels = np.array([None if (v is None or v != v) else str(v) for v in y], dtype=object)
+        labels = _labels(y)
         if len(labels) != len(frame):
             raise ValueError(f"X has {len(frame)} rows but y has {len(labels)}")
         unknown = set(labels[labels != None]) - set(LABELS)  # noqa: E711 (elementwise)
@@ -131,19 +165,23 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("training needs labeled paragraphs of both classes, content and spam")
         features = self._features().fit(frame)
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
+        sources = frame["source"].fillna("").astype(str).to_numpy() if "source" in frame.columns else None
         return self.fit_transformed(features, features.transform(frame), labels, doc_ids, frame["text"].tolist(),
-                                    sample_weight)
+                                    sample_weight, sources)
 
     def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, doc_ids: np.ndarray,
-                        texts: list[str], sample_weight=None) -> "SpamClassifier":
+                        texts: list[str], sample_weight=None, sources: np.ndarray | None = None
+                        ) -> "SpamClassifier":
         """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
 
         Lets an evaluation compute each source's features once and reuse them across folds.
-        ``labels`` holds ``content``/``spam``/None per row and ``doc_ids`` the document of
-        each row; out-of-fold scores are grouped by document. (Grouping them by source was
-        measured and rejected: the spam-F1 threshold then collapses towards "all spam".)
+        ``labels`` holds ``content``/``spam``/None per row, ``doc_ids`` the document of
+        each row and ``sources`` (optional) its source. The context pass learns from
+        out-of-fold scores grouped by document; only the calibration learns from scores
+        grouped by source. (Choosing the threshold on uncalibrated out-of-source scores
+        was measured and rejected: it collapses towards "all spam".)
         """
-        labels = np.asarray(labels, dtype=object)
+        labels = _labels(labels)
         doc_ids = np.asarray(doc_ids)
         n = len(labels)
         labeled = np.flatnonzero(labels != None)  # noqa: E711 (elementwise)
@@ -167,21 +205,66 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             self._linear_model().fit(matrix[labeled], targets[labeled], sample_weight=weights[labeled]))
         self.pipeline_ = Pipeline([("features", features), ("classifier", first)])
         self.context_model_ = None
+        self.calibration_ = None
         self.threshold_ = 0.5
         self.cv_scores_ = None
+        self.cv_scores_on_ = "none (too few documents to hold any out)"
         if out_of_fold is not None:
+            keys = copy_keys(texts)
             cv_scores = probability(out_of_fold[labeled])
+            self.cv_scores_on_ = f"out-of-fold training documents ({folds} folds by document)"
             if self.context_pass:
-                context = score_context_features(out_of_fold, starts, copy_keys(texts))[labeled]
-                self.context_model_ = self._context_model().fit(context, targets[labeled], sample_weight=weights[labeled])
+                context = score_context_features(out_of_fold, starts, keys)[labeled]
+                self.context_model_ = self._score_model().fit(context, targets[labeled], sample_weight=weights[labeled])
                 cv_scores = cross_val_predict(
-                    self._context_model(), context, targets[labeled], groups=groups[labeled],
+                    self._score_model(), context, targets[labeled], groups=groups[labeled],
                     cv=GroupKFold(n_splits=folds), method="predict_proba", params={"sample_weight": weights[labeled]},
                 )[:, 1]
-            self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision)
+            maximise, threshold_groups = SPAM, None
+            if sources is not None:
+                calibrated = self._fit_calibration(matrix, targets, labeled, weights, np.asarray(sources), starts,
+                                                   keys, token_counts(texts))
+                if calibrated is not None:
+                    # On out-of-source scores the spam-F1 cut removes twice the editorial
+                    # words (the spam majority pulls it down); the content-F1 cut, averaged
+                    # over sources so that the largest does not decide alone, does not.
+                    cv_scores, maximise, threshold_groups = calibrated, CONTENT, np.asarray(sources)[labeled]
+            self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
+                                               threshold_groups)
             self.cv_scores_ = (labeled, cv_scores)
         self.classes_ = np.array(LABELS, dtype=object)
         return self
+
+    def _fit_calibration(self, matrix, targets: np.ndarray, labeled: np.ndarray, weights: np.ndarray,
+                         sources: np.ndarray, starts: np.ndarray, keys: np.ndarray, words: np.ndarray
+                         ) -> np.ndarray | None:
+        """Fit ``calibration_`` on out-of-source scores and return them calibrated, as P(spam)
+        of the labeled rows; None (and no calibration) with fewer than two labeled sources.
+
+        Each row's first-stage score comes from a model fitted without its source; the
+        context pass fitted on all rows turns them into final log-odds (it learns from
+        neighbours' scores, which transfer across sources)."""
+        n = len(targets)
+        folds = min(self.source_folds, len(np.unique(sources[labeled])))
+        if folds < 2:
+            return None
+        first = np.zeros(n)
+        for train, test in GroupKFold(n_splits=folds).split(np.zeros(n), groups=sources):
+            train = np.intersect1d(train, labeled)
+            if len(set(targets[train])) < 2:
+                return None
+            model = self._linear_model().fit(matrix[train], targets[train], sample_weight=weights[train])
+            first[test] = model.decision_function(matrix[test])
+        inputs = np.column_stack([self.scorer().second_pass(first, keys, starts), np.log1p(words)])[labeled]
+        # One intercept per source: sources differ in their share of spam and in how far
+        # their scores shift, and pooled they would bend the slopes (Simpson's paradox).
+        names, source_of = np.unique(sources[labeled], return_inverse=True)
+        calibrator = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(
+            np.hstack([inputs, np.eye(len(names))[source_of]]), targets[labeled], sample_weight=weights[labeled])
+        scale, token_weight, *intercepts = calibrator.coef_[0]
+        self.calibration_ = np.array([scale, token_weight, np.mean(intercepts)])
+        self.cv_scores_on_ = f"out-of-source training documents ({folds} folds by source, calibrated)"
+        return probability(self.scorer().calibrated(inputs[:, 0], words[labeled]))
 
     def scorer(self) -> LinearScorer:
         """The fitted weights as a :class:`~spamfilter.scorer.LinearScorer` (shares the arrays)."""
@@ -195,7 +278,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             coef=classifier.coef_[0], intercept=float(classifier.intercept_[0]),
             context_coef=None if context is None else context.coef_[0],
             context_intercept=0.0 if context is None else float(context.intercept_[0]),
-            threshold_=float(self.threshold_), metadata_=getattr(self, "metadata_", {}),
+            threshold_=float(self.threshold_), calibration=getattr(self, "calibration_", None),
+            metadata_=getattr(self, "metadata_", {}),
         )
 
     def decision_function(self, X) -> np.ndarray:
@@ -206,7 +290,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     def decision_transformed(self, matrix, doc_ids, texts: list[str]) -> np.ndarray:
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
         first = self.pipeline_.named_steps["classifier"].decision_function(matrix)
-        return self.scorer().second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first)))
+        scorer = self.scorer()
+        return scorer.calibrated(scorer.second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first))),
+                                 token_counts(texts))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""
@@ -228,6 +314,12 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return np.zeros(0)
         return self.predict_proba(frame)[:, 1]
+
+
+def _labels(values) -> np.ndarray:
+    """Labels as an object array of strings, with None for every missing one (pandas gives
+    NaN: it must not count as labeled)."""
+    return np.array([None if (v is None or v != v) else str(v) for v in values], dtype=object)
 
 
 def _texts_and_starts(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:

@@ -2,7 +2,7 @@
 
 :class:`LinearScorer` holds what scoring needs (the first stage's weights over the
 hashed and dense features, the second stage's weights over neighbours' scores, the
-threshold) and computes the log-odds straight from the text, batch by batch, without
+out-of-source calibration, the threshold) and computes the log-odds straight from the text, batch by batch, without
 building a feature matrix. It is what ``predict``, ``filter`` and :class:`~spamfilter.Filter`
 run: importing scikit-learn and pandas costs more than a second of start-up, and an
 ``.npz`` of arrays loads without unpickling anything.
@@ -32,10 +32,13 @@ from .features import (
     ngram_settings,
     score_context_features,
     text_keys,
+    token_counts,
     uses_layout,
 )
 
-FORMAT_VERSION = 1
+# Version 2 added the out-of-source calibration; version 1 files (without it) still load.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
@@ -46,7 +49,7 @@ def probability(logits: np.ndarray) -> np.ndarray:
 @dataclass
 class ParagraphParts:
     """What the first stage computes from each paragraph alone: its normalised text's copy
-    key and word tokens, its n-gram log-odds and its layout cues. Only context and
+    key and word tokens, its n-gram log-odds, its layout cues and its token count. Only context and
     repetition depend on the neighbours, so after a removal (``Filter`` re-scores what it
     keeps) the parts of the kept paragraphs are reused and only those are recomputed."""
 
@@ -54,12 +57,13 @@ class ParagraphParts:
     ngram_logits: np.ndarray
     layout: Layout | None
     tokens: WordTokens | None
+    words: np.ndarray
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
         """The parts of the paragraphs at ``rows`` (increasing), in that order."""
         return ParagraphParts(self.keys[rows], self.ngram_logits[rows],
                               None if self.layout is None else self.layout.take(rows),
-                              None if self.tokens is None else self.tokens.take(rows))
+                              None if self.tokens is None else self.tokens.take(rows), self.words[rows])
 
 
 @dataclass
@@ -67,7 +71,9 @@ class LinearScorer:
     """The two linear stages of a fitted :class:`~spamfilter.model.SpamClassifier`.
 
     ``coef`` covers the hashed block (``2**hash_bits`` columns) then the dense columns
-    of ``groups``; ``context_coef`` is None for a model trained without the context pass.
+    of ``groups``; ``context_coef`` is None for a model trained without the context pass;
+    ``calibration`` is ``(a, b, c)`` of the out-of-source calibration (see :meth:`calibrated`),
+    None for a model trained without it.
     """
 
     hash_bits: int
@@ -79,6 +85,7 @@ class LinearScorer:
     context_coef: np.ndarray | None
     context_intercept: float
     threshold_: float
+    calibration: np.ndarray | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
@@ -86,10 +93,11 @@ class LinearScorer:
         normalised = feature_texts(texts)
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
+        layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
         return ParagraphParts(
-            text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words),
-            layout_features(texts, normalised) if uses_layout(self.groups) else None,
-            batch.word_tokens() if "repetition" in self.groups else None)
+            text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words), layout,
+            batch.word_tokens() if "repetition" in self.groups else None,
+            token_counts(texts) if layout is None else layout.words)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
@@ -102,19 +110,8 @@ class LinearScorer:
 
     def logits_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
-        return self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts)
-
-    def first_pass(self, texts: list[str], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First-stage log-odds of spam of each paragraph, and its copy key (:func:`text_keys`
-        of the normalised text); ``starts`` = row where each document begins."""
-        logits, keys = [], []
-        for first, end, doc_starts in document_batches(starts):
-            parts = self.paragraph_parts(texts[first:end])
-            logits.append(self.first_pass_of_parts(parts, doc_starts))
-            keys.append(parts.keys)
-        if not logits:
-            return np.zeros(0), np.zeros(0, dtype=np.int64)
-        return np.concatenate(logits), np.concatenate(keys)
+        return self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
+                               parts.words)
 
     def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Final log-odds from the first-stage ones of each paragraph and its neighbours
@@ -123,11 +120,22 @@ class LinearScorer:
             return logits
         return score_context_features(logits, starts, keys) @ self.context_coef + self.context_intercept
 
+    def calibrated(self, logits: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """``a * logits + b * log(1 + words) + c``: the two-stage log-odds as they hold on
+        sources the model was not trained on (fitted on out-of-source scores, see
+        :class:`~spamfilter.model.SpamClassifier`); unchanged without a calibration."""
+        if self.calibration is None:
+            return logits
+        a, b, c = self.calibration
+        return a * logits + b * np.log1p(words) + c
+
     def logits(self, texts: list[str], starts) -> np.ndarray:
         """Log-odds of spam of each paragraph (rows of a document contiguous, in order;
         ``starts``: the row where each document begins, then the number of rows)."""
-        starts = np.asarray(starts, dtype=np.int64)
-        return self.second_pass(*self.first_pass(list(texts), starts), starts)
+        texts = list(texts)
+        logits = [self.logits_of_parts(self.paragraph_parts(texts[first:end]), doc_starts)
+                  for first, end, doc_starts in document_batches(np.asarray(starts, dtype=np.int64))]
+        return np.concatenate(logits) if logits else np.zeros(0)
 
     def score_texts(self, texts: list[str], starts) -> np.ndarray:
         """P(spam) of each paragraph."""
@@ -142,6 +150,8 @@ class LinearScorer:
         arrays = {"coef": self.coef, "settings": np.array(json.dumps(settings))}
         if self.context_coef is not None:
             arrays["context_coef"] = self.context_coef
+        if self.calibration is not None:
+            arrays["calibration"] = self.calibration
         np.savez(handle, **arrays)
 
     @classmethod
@@ -149,15 +159,16 @@ class LinearScorer:
         """Read what :meth:`save` wrote; ValueError/KeyError/OSError when it is not such a file."""
         with np.load(path, allow_pickle=False) as arrays:
             settings = json.loads(str(arrays["settings"]))
-            if settings.get("format") != FORMAT_VERSION:
-                raise ValueError(f"scorer format {settings.get('format')!r}, expected {FORMAT_VERSION}")
+            if settings.get("format") not in READABLE_VERSIONS:
+                raise ValueError(f"scorer format {settings.get('format')!r}, this version reads "
+                                 f"{' or '.join(map(str, READABLE_VERSIONS))}")
             scorer = cls(
                 hash_bits=int(settings["hash_bits"]), char_ngrams=tuple(settings["char_ngrams"]),
                 word_ngrams=tuple(settings["word_ngrams"]), groups=tuple(settings["groups"]),
                 coef=arrays["coef"], intercept=float(settings["intercept"]),
                 context_coef=arrays["context_coef"] if "context_coef" in arrays else None,
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
-                metadata_=metadata or {},
+                calibration=arrays["calibration"] if "calibration" in arrays else None, metadata_=metadata or {},
             )
         scorer.check_sizes()
         return scorer
@@ -172,3 +183,5 @@ class LinearScorer:
         if self.context_coef is not None and len(self.context_coef) != len(SCORE_CONTEXT_NAMES):
             raise ValueError(f"{len(self.context_coef)} second-pass weights, but this version computes "
                              f"{len(SCORE_CONTEXT_NAMES)}")
+        if self.calibration is not None and np.shape(self.calibration) != (3,):
+            raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")

@@ -111,7 +111,8 @@ def train(
     """Train a :class:`SpamClassifier` on labeled corpora and optionally save it to ``output``.
 
     The threshold and reported metrics come from ``dev`` when given, else from
-    out-of-fold scores of the training documents (cross-validation grouped by document). ``params`` are passed to :class:`SpamClassifier`.
+    out-of-fold scores of the training documents (cross-validation grouped by source when
+    the corpora name several sources, else by document). ``params`` are passed to :class:`SpamClassifier`.
     """
     say = progress or (lambda message: None)
     started = time.perf_counter()
@@ -142,9 +143,9 @@ def train(
     elif model.cv_scores_ is not None:
         rows, scores = model.cv_scores_
         metrics = evaluate_frame(frame.iloc[rows], scores, model.threshold_)
-        metrics["on"] = f"out-of-fold training documents ({model.folds} folds by document)"
+        metrics["on"] = model.cv_scores_on_
     else:
-        metrics = {"on": "none (too few documents to hold any out)"}
+        metrics = {"on": model.cv_scores_on_}
     say(f"trained in {time.perf_counter() - started:.1f}s, threshold {model.threshold_:.3f}")
     training = describe_corpus(frame, data if not isinstance(data, pd.DataFrame) else ())
     training["warnings"] = warnings_seen

@@ -268,3 +268,30 @@ def test_default_model_dir_prefers_the_installed_package_data(tmp_path, monkeypa
     installed.mkdir()
     (installed / "meta.json").write_text("{}")
     assert artifact.default_model_dir() == installed
+
+
+def test_scorer_files_keep_the_calibration_and_older_files_still_load(model_dir, tmp_path):
+    from dataclasses import replace
+
+    from spamfilter.scorer import LinearScorer
+
+    scorer = artifact.load_scorer(model_dir)
+    assert scorer.calibration is not None
+    texts, starts = ["Home", EDITORIAL[0], "Read more"], [0, 3]
+    older = replace(scorer, calibration=None)
+    path = tmp_path / "older.npz"
+    with path.open("wb") as handle:
+        older.save(handle)
+    with np.load(path) as arrays:  # what a version-1 file held: no calibration, format 1
+        kept = {name: arrays[name] for name in arrays.files}
+    settings = json.loads(str(kept["settings"]))
+    kept["settings"] = np.array(json.dumps(dict(settings, format=1)))
+    np.savez(path, **kept)
+    loaded = LinearScorer.load(path)
+    assert loaded.calibration is None
+    np.testing.assert_allclose(loaded.logits(texts, starts), older.logits(texts, starts), rtol=1e-12)
+    assert not np.allclose(loaded.logits(texts, starts), scorer.logits(texts, starts))
+    kept["settings"] = np.array(json.dumps(dict(settings, format=99)))
+    np.savez(path, **kept)
+    with pytest.raises(ValueError, match="scorer format 99, this version reads 1 or 2"):
+        LinearScorer.load(path)

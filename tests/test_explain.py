@@ -38,7 +38,7 @@ def test_contributions_add_up_to_the_decision_value(model):
         assert item.decision == pytest.approx(decision, rel=1e-9, abs=1e-9)
         assert item.score == pytest.approx(probability, rel=1e-9, abs=1e-12)
         assert sum(item.by_group().values()) == pytest.approx(decision - item.intercept, abs=1e-9)
-        assert {"ngrams", "layout", "context"} <= set(item.by_group())
+        assert {"ngrams", "layout", "context", "calibration"} <= set(item.by_group())
 
 
 def test_context_depends_on_the_document(model):
@@ -52,11 +52,10 @@ def test_context_depends_on_the_document(model):
 
 
 def test_one_stage_model_contributions_are_weight_times_value(corpus_path):
-    """Without the second stage each contribution is the SGD weight times the feature value."""
-    if "context_pass" not in SpamClassifier().get_params():
-        pytest.skip("this SpamClassifier has no second stage to switch off")
+    """Without the second stage and the calibration each contribution is the SGD weight times the feature value."""
     frame = read_corpus([str(corpus_path)])
-    model = SpamClassifier(hash_bits=16, char_ngrams=(3, 4), context_pass=False).fit(frame, frame["label"])
+    model = SpamClassifier(hash_bits=16, char_ngrams=(3, 4), context_pass=False, source_folds=0).fit(
+        frame, frame["label"])
     classifier = model.pipeline_.named_steps["classifier"]
     for item, decision in zip(explain(model, DOCUMENT), model.decision_function(DOCUMENT)):
         assert item.intercept == pytest.approx(classifier.intercept_[0])
@@ -78,7 +77,7 @@ def test_hashed_columns_are_named_by_ngrams_of_the_paragraph(model):
     words = {gram for c in ngram_terms for kind, gram in c.ngrams if kind == "word"}
     assert {"copyright", "copyright 2024", "media. all"} <= words  # bigrams keep what lies between
     dense = [c for c in item.contributions if c.group != "ngrams"]
-    assert all(c.name.startswith(("layout:", "context:", "second pass:")) for c in dense)
+    assert all(c.name.startswith(("layout:", "context:", "second pass:", "calibration:")) for c in dense)
     ranked = [c.contribution for c in item.contributions]
     assert ranked == sorted(ranked, reverse=True)
     assert all(c.contribution > 0 for c in item.towards_spam(5))
@@ -133,6 +132,7 @@ def test_info_shows_what_meta_json_holds(tiny_model_dir):
     for kind, count in meta["training"]["by_kind"].items():
         assert f"{kind} {count:,}" in out
     assert "strongest layout and context features" in out and "probe phrases" in out
+    assert "calibration on out-of-source scores" in out and "calibration:log_tokens" in out
 
 
 def test_info_json_is_the_card(tiny_model_dir):
@@ -144,6 +144,8 @@ def test_info_json_is_the_card(tiny_model_dir):
         assert card[key] == meta[key]
     assert 0 < len(card["strongest"]["dense"]["spam"]) <= 4
     assert np.isfinite([f["weight"] for f in card["strongest"]["ngrams"]["content"]]).all()
+    model = spamfilter.load_model(tiny_model_dir)
+    assert [f["weight"] for f in card["strongest"]["calibration"]] == pytest.approx(list(model.calibration_))
 
 
 def test_explain_command_matches_predict_on_a_corpus(tiny_model_dir, corpus_path):

@@ -1,6 +1,7 @@
 """Training, saving, loading and the threshold (issue #2)."""
 
 import numpy as np
+import pandas as pd
 
 import spamfilter
 from spamfilter.model import choose_threshold
@@ -36,6 +37,26 @@ def test_min_precision_picks_lowest_threshold_reaching_it():
     assert choose_threshold(["spam"] * 3, [0.1, 0.2, 0.3]) == 0.5
 
 
+def test_threshold_maximises_the_f1_of_the_class_asked_for():
+    labels = ["content", "spam", "content", "spam", "spam"]
+    scores = [0.1, 0.4, 0.5, 0.7, 0.9]
+    # Spam F1 of removing the top 1..5: 0.5, 0.8, 0.667, 0.857, 0.75 -> remove down to 0.4.
+    assert 0.1 < choose_threshold(labels, scores) <= 0.4
+    # Content F1 of what is kept: 0.667, 0.8, 0.5, 0.667, 0 -> remove only 0.9 and 0.7.
+    assert 0.5 < choose_threshold(labels, scores, maximise="content") <= 0.7
+
+
+def test_grouped_threshold_averages_the_f1_of_each_group():
+    scores = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0]
+    labels = ["spam", "content", "content", "spam", "content", "spam", "content", "content", "content"]
+    groups = ["b", "b", "b", "a", "b", "b", "a", "b", "b"]
+    # Pooled content F1: removing only 1.0 keeps 6 of 6 content among 8 (0.857); removing
+    # down to 0.7 keeps 4 among 5 (0.727). Per group: a goes 0.667 -> 1.0 and b 0.909 ->
+    # 0.667, a mean of 0.788 -> 0.833, so the grouped cut goes down to 0.7.
+    assert choose_threshold(labels, scores, maximise="content") > 0.9
+    assert 0.6 < choose_threshold(labels, scores, maximise="content", groups=groups) <= 0.7
+
+
 def test_min_precision_is_used_by_training(corpus_path):
     strict = spamfilter.train([str(corpus_path)], seed=0, min_precision=0.99, **TINY_PARAMS)
     assert strict.metrics["overall"]["paragraph"]["spam"]["precision"] >= 0.99
@@ -46,3 +67,61 @@ def test_model_labels_and_scores(tiny_model_dir):
     scores = model.predict_proba(PARAGRAPHS)[:, 1]
     assert list(model.predict(PARAGRAPHS)) == LABELS
     assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_calibration_is_fitted_on_out_of_source_scores_only_when_there_are_sources(corpus_path):
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])  # two sources, alpha and beta
+    calibrated = spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame, frame["label"])
+    assert calibrated.calibration_.shape == (3,)
+    assert "folds by source" in calibrated.cv_scores_on_
+    rows, scores = calibrated.cv_scores_
+    assert len(rows) == len(scores) == frame["label"].notna().sum()
+    by_source = choose_threshold(frame["label"].to_numpy()[rows], scores, maximise="content",
+                                 groups=frame["source"].to_numpy()[rows])
+    assert calibrated.threshold_ == by_source
+    plain = spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame.drop(columns="source"), frame["label"])
+    assert plain.calibration_ is None and "folds by document" in plain.cv_scores_on_
+    one_source = spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame.assign(source="alpha"), frame["label"])
+    assert one_source.calibration_ is None
+    switched_off = spamfilter.SpamClassifier(source_folds=0, **TINY_PARAMS).fit(frame, frame["label"])
+    assert switched_off.calibration_ is None
+    # Everything before the calibration is the same model.
+    coef = lambda m: m.pipeline_.named_steps["classifier"].coef_  # noqa: E731
+    assert np.array_equal(coef(calibrated), coef(switched_off))
+
+
+def test_calibration_maps_the_two_stage_log_odds_and_token_count(tiny_model_dir):
+    from dataclasses import replace
+
+    from spamfilter.features import token_counts
+
+    model = spamfilter.load_model(tiny_model_dir)
+    scale, token_weight, shift = model.calibration_
+    uncalibrated = replace(model.scorer(), calibration=None).logits(PARAGRAPHS, [0, len(PARAGRAPHS)])
+    expected = scale * uncalibrated + token_weight * np.log1p(token_counts(PARAGRAPHS)) + shift
+    np.testing.assert_allclose(model.decision_function(PARAGRAPHS), expected, rtol=1e-12)
+    assert list(token_counts(["Home", "Read more", "東京の天気", ""])) == [1, 2, 5, 0]
+
+
+def test_missing_labels_from_pandas_are_unlabeled_in_fit_transformed_too(corpus_path):
+    # pandas reads a missing label as NaN; fit_transformed (used by benchmarks/quality.py)
+    # once counted NaN as labeled, so unlabeled paragraphs were learned as content.
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])
+    labels = frame["label"].to_numpy(dtype=object).copy()
+    labels[::7] = np.nan
+    texts, doc_ids = frame["text"].tolist(), frame["doc_id"].to_numpy()
+
+    def fitted(values):
+        model = spamfilter.SpamClassifier(source_folds=0, **TINY_PARAMS)
+        features = model._features().fit(frame)
+        return model.fit_transformed(features, features.transform(frame), values, doc_ids, texts)
+
+    with_nan = fitted(labels)
+    with_none = fitted(np.where(pd.isna(labels), None, labels))
+    assert len(with_nan.cv_scores_[0]) == len(with_none.cv_scores_[0]) == int(pd.notna(labels).sum())
+    coef = lambda m: m.pipeline_.named_steps["classifier"].coef_  # noqa: E731
+    assert np.array_equal(coef(with_nan), coef(with_none))

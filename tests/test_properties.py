@@ -69,8 +69,19 @@ def test_scorer_sums_equal_the_feature_matrix_product(texts, seed):
     rng = np.random.default_rng(seed)
     scorer = LinearScorer(10, features.char_ngrams, features.word_ngrams, features.groups,
                           rng.normal(size=matrix.shape[1]), 0.3, None, 0.0, 0.5)
-    got = scorer.first_pass(texts, np.array([0, len(texts)]))[0]
+    got = scorer.logits(texts, np.array([0, len(texts)]))  # one stage, no calibration: the first pass
     np.testing.assert_allclose(got, matrix @ scorer.coef + 0.3, rtol=1e-9, atol=1e-9)
+
+
+@FAST
+@given(st.lists(st.one_of(texty, st.text(alphabet=st.sampled_from(list("ab \x00東京")), max_size=30)),
+                min_size=1, max_size=8))
+def test_token_counts_are_the_layout_word_counts(texts):
+    # The calibration counts tokens with token_counts when a model has no layout group and
+    # takes layout's count otherwise: both must agree.
+    from spamfilter.features import feature_texts, layout_features, token_counts
+
+    np.testing.assert_array_equal(token_counts(texts), layout_features(texts, feature_texts(texts)).words)
 
 
 @pytest.fixture(scope="module")

@@ -166,14 +166,17 @@ def _print_card(console: Console, card: dict) -> None:
             table.add_row(Text(left["feature"]) if left else "", f"{left['weight']:+.3f}" if left else "",
                           Text(right["feature"]) if right else "", f"{right['weight']:+.3f}" if right else "")
         console.print(table)
-    if card["strongest"]["second_pass"]:
-        table = Table(title="second pass: weights on the first-pass scores of the paragraph and its "
-                            "neighbours (scores clipped and scaled)", title_justify="left")
-        table.add_column("feature")
-        table.add_column("weight", justify="right")
-        for entry in card["strongest"]["second_pass"]:
-            table.add_row(entry["feature"], f"{entry['weight']:+.3f}")
-        console.print(table)
+    for key, title in (("second_pass", "second pass: weights on the first-pass scores of the paragraph and its "
+                                        "neighbours (scores clipped and scaled)"),
+                       ("calibration", "calibration on out-of-source scores: final log-odds = a x two-stage "
+                                       "log-odds + b x log(1 + tokens) + c")):
+        if card["strongest"][key]:
+            table = Table(title=title, title_justify="left")
+            table.add_column("feature")
+            table.add_column("weight", justify="right")
+            for entry in card["strongest"][key]:
+                table.add_row(entry["feature"], f"{entry['weight']:+.3f}")
+            console.print(table)
 
 
 @app.command()
@@ -186,13 +189,14 @@ def info(
     """The model card: training data, metrics, threshold, versions and strongest features.
 
     Layout and context features have names, so the strongest are listed by their
-    first-stage weight (and a two-stage model's second-pass weights in full). N-gram
+    first-stage weight (and a two-stage model's second-pass weights and a calibrated
+    model's calibration in full). N-gram
     features are hashed: a column has no name without a text, and listing "top columns"
     would be meaningless. Instead the card shows the weights of the word n-grams of a
     fixed, built-in list of typical phrases (navigation, promotion, news prose), e.g.
     "privacy policy", "click here", "officials said". A hashed column may also hold other
     n-grams, so read these as indications; use 'spamfilter explain' for a real text."""
-    from ..explain import PROBE_PHRASES, second_pass_weights, strongest_dense, strongest_ngrams
+    from ..explain import PROBE_PHRASES, calibration_weights, second_pass_weights, strongest_dense, strongest_ngrams
 
     try:
         loaded = artifact.load_model(model)
@@ -203,6 +207,7 @@ def info(
         "ngrams": {side: [f.to_dict() for f in items] for side, items in strongest_ngrams(loaded, top).items()},
         "probe_phrases": list(PROBE_PHRASES),
         "second_pass": [f.to_dict() for f in second_pass_weights(loaded)],
+        "calibration": [f.to_dict() for f in calibration_weights(loaded)],
     }
     card = _card(loaded.metadata_, strongest)
     if json_output:
