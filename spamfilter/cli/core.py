@@ -30,7 +30,11 @@ def train(
     doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
     debug: DebugOption = False,
 ) -> None:
-    """Train a model on labeled paragraphs and save it with its metadata."""
+    """Train a model on labeled paragraphs and save it with its metadata.
+
+    When the corpora name several sources (the 'source' field of document JSONL or a
+    'source' column, else one source per file), the model is also calibrated for sites
+    it has never seen, at the cost of three more fits of the first stage (folds grouped by source)."""
     from .. import training  # scikit-learn and pandas load only for the commands that need them
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
