@@ -209,6 +209,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_ = 0.5
         self.cv_scores_ = None
         self.cv_scores_on_ = "none (too few documents to hold any out)"
+        self.threshold_maximises_ = SPAM  # the class whose F1 the threshold maximises
         if out_of_fold is not None:
             keys = copy_keys(texts)
             cv_scores = probability(out_of_fold[labeled])
@@ -229,6 +230,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
                     # words (the spam majority pulls it down); the content-F1 cut, averaged
                     # over sources so that the largest does not decide alone, does not.
                     cv_scores, maximise, threshold_groups = calibrated, CONTENT, np.asarray(sources)[labeled]
+            self.threshold_maximises_ = maximise
             self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
                                                threshold_groups)
             self.cv_scores_ = (labeled, cv_scores)

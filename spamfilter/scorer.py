@@ -2,8 +2,8 @@
 
 :class:`LinearScorer` holds what scoring needs (the first stage's weights over the
 hashed and dense features, the second stage's weights over neighbours' scores, the
-out-of-source calibration, the threshold) and computes the log-odds straight from the text, batch by batch, without
-building a feature matrix. It is what ``predict``, ``filter`` and :class:`~spamfilter.Filter`
+out-of-source calibration, the threshold) and computes the log-odds straight from the
+text, batch by batch, without building a feature matrix. It is what ``predict``, ``filter`` and :class:`~spamfilter.Filter`
 run: importing scikit-learn and pandas costs more than a second of start-up, and an
 ``.npz`` of arrays loads without unpickling anything.
 :meth:`SpamClassifier.scorer <spamfilter.model.SpamClassifier.scorer>` makes one from a
@@ -49,9 +49,10 @@ def probability(logits: np.ndarray) -> np.ndarray:
 @dataclass
 class ParagraphParts:
     """What the first stage computes from each paragraph alone: its normalised text's copy
-    key and word tokens, its n-gram log-odds, its layout cues and its token count. Only context and
-    repetition depend on the neighbours, so after a removal (``Filter`` re-scores what it
-    keeps) the parts of the kept paragraphs are reused and only those are recomputed."""
+    key and word tokens, its n-gram log-odds, its layout cues and its token count. Only
+    context and repetition depend on the neighbours, so after a removal (``Filter``
+    re-scores what it keeps) the parts of the kept paragraphs are reused and only those
+    are recomputed."""
 
     keys: np.ndarray
     ngram_logits: np.ndarray

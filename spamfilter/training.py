@@ -137,7 +137,8 @@ def train(
     if dev_frame is not None:
         scores = model.score_paragraphs(dev_frame)
         labeled = dev_frame["label"].notna().to_numpy()
-        model.threshold_ = choose_threshold(dev_frame["label"].to_numpy()[labeled], scores[labeled], min_precision)
+        model.threshold_ = choose_threshold(dev_frame["label"].to_numpy()[labeled], scores[labeled], min_precision,
+                                            model.threshold_maximises_)
         metrics = evaluate_frame(dev_frame, scores, model.threshold_)
         metrics["on"] = "dev"
     elif model.cv_scores_ is not None:

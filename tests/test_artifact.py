@@ -295,3 +295,16 @@ def test_scorer_files_keep_the_calibration_and_older_files_still_load(model_dir,
     np.savez(path, **kept)
     with pytest.raises(ValueError, match="scorer format 99, this version reads 1 or 2"):
         LinearScorer.load(path)
+
+
+def test_scorer_file_with_a_malformed_calibration_is_refused(model_dir, tmp_path):
+    from dataclasses import replace
+
+    from spamfilter.scorer import LinearScorer
+
+    broken = replace(artifact.load_scorer(model_dir), calibration=np.array([1.0, 2.0]))
+    path = tmp_path / "broken.npz"
+    with path.open("wb") as handle:
+        broken.save(handle)
+    with pytest.raises(ValueError, match=r"calibration of shape \(2,\), expected 3 numbers"):
+        LinearScorer.load(path)

@@ -125,3 +125,18 @@ def test_missing_labels_from_pandas_are_unlabeled_in_fit_transformed_too(corpus_
     assert len(with_nan.cv_scores_[0]) == len(with_none.cv_scores_[0]) == int(pd.notna(labels).sum())
     coef = lambda m: m.pipeline_.named_steps["classifier"].coef_  # noqa: E731
     assert np.array_equal(coef(with_nan), coef(with_none))
+
+
+def test_a_dev_set_threshold_maximises_what_the_model_maximises(corpus_path, tmp_path):
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])
+    dev_ids = frame["doc_id"].drop_duplicates().iloc[::4]
+    dev, train = frame[frame["doc_id"].isin(dev_ids)], frame[~frame["doc_id"].isin(dev_ids)]
+    result = spamfilter.train(train, dev=dev, seed=0, **TINY_PARAMS)
+    model = result.model
+    assert model.calibration_ is not None and model.threshold_maximises_ == "content"
+    scores = model.score_paragraphs(dev)
+    labeled = dev["label"].notna().to_numpy()
+    assert model.threshold_ == choose_threshold(dev["label"].to_numpy()[labeled], scores[labeled], maximise="content")
+    assert result.metrics["on"] == "dev"
