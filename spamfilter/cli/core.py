@@ -21,7 +21,7 @@ from .app import (
 def train(
     data: Annotated[list[str], typer.Argument(help="Labeled corpora: document JSONL or paragraph tables (.gz ok).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
-    dev: Annotated[Optional[list[str]], typer.Option(help="Labeled data to choose the threshold on (default: 10% of the training documents).")] = None,
+    dev: Annotated[Optional[list[str]], typer.Option(help="Labeled data to choose the threshold on (default: out-of-fold scores of the training data, grouped by source when it names several).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; training is deterministic for a seed.")] = 0,
     min_precision: Annotated[Optional[float], typer.Option(
         min=0.0, max=1.0, help="Pick the lowest threshold whose spam precision is at least this.")] = None,
