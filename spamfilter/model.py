@@ -29,6 +29,7 @@ from .features import (
 )
 from .labels import CONTENT, LABELS, SPAM
 from .scorer import LinearScorer, probability
+from .thresholds import choose_threshold, precision_curve
 
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
 # and choose the threshold.
@@ -39,56 +40,6 @@ DEFAULT_SOURCE_FOLDS = 3
 # evaluation (benchmarks/quality.py), where weaker regularisation overfits site templates.
 DEFAULT_ALPHA = 1e-5
 DEFAULT_EPOCHS = 8
-
-
-def choose_threshold(labels, scores, min_precision: float | None = None, maximise: str = SPAM,
-                     groups=None) -> float:
-    """Threshold on P(spam): the one maximising the F1 of the ``maximise`` class (spam or
-    content), or, given ``min_precision``, the lowest one whose spam precision is at least
-    that (so at most ``1 - P`` of what is removed is editorial). Falls back to 0.5 when the
-    labels hold one class only. With ``groups`` (e.g. the source of each row) the F1 is
-    the mean of each group's, so the largest source does not choose the cut alone.
-
-    The cut is placed halfway (in log-odds) between the lowest score removed and the next
-    lower one, so a score just under the lowest spam score seen is not cut off by chance.
-    """
-    is_spam = np.asarray(labels, dtype=object) == SPAM
-    if is_spam.all() or not is_spam.any():
-        return 0.5
-    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
-    ranked, ranked_spam = np.asarray(scores, dtype=float)[order], is_spam[order]
-    ends = np.flatnonzero(np.r_[ranked[1:] != ranked[:-1], True])  # each cut removes ranked[:end + 1]
-    if min_precision is not None:
-        removed, spam_removed = ends + 1, np.cumsum(ranked_spam)[ends]
-        ok = np.flatnonzero(spam_removed / removed >= min_precision)
-        best = int(ok[-1]) if len(ok) else 0
-    else:
-        ranked_groups = np.zeros(len(ranked), dtype=int) if groups is None else \
-            np.unique(np.asarray(groups)[order], return_inverse=True)[1].ravel()
-        f1 = np.mean([_f1_of_cuts(ranked_spam, ranked_groups == g, ends, maximise)
-                      for g in np.unique(ranked_groups)], axis=0)
-        best = len(f1) - 1 - int(np.argmax(f1[::-1]))  # on a tie, the lowest threshold
-    lowest_removed = ranked[ends[best]]
-    if best == len(ends) - 1:
-        return float(lowest_removed)
-    return float(probability((_logit(lowest_removed) + _logit(ranked[ends[best] + 1])) / 2))
-
-
-def _f1_of_cuts(ranked_spam: np.ndarray, members: np.ndarray, ends: np.ndarray, maximise: str) -> np.ndarray:
-    """F1 of the ``maximise`` class among the ``members`` of a ranking (``ranked_spam``: its
-    labels, highest score first) for each cut that removes the ranking up to ``ends``."""
-    member_spam = members & ranked_spam
-    removed, spam_removed = np.cumsum(members)[ends], np.cumsum(member_spam)[ends]
-    n, n_spam = int(members.sum()), int(member_spam.sum())
-    if maximise == SPAM:
-        return 2 * spam_removed / np.maximum(removed + n_spam, 1)
-    n_content = n - n_spam
-    return 2 * (n_content - (removed - spam_removed)) / np.maximum(n - removed + n_content, 1)
-
-
-def _logit(p: float) -> float:
-    p = min(max(float(p), 1e-12), 1 - 1e-12)
-    return float(np.log(p / (1 - p)))
 
 
 class SpamClassifier(ClassifierMixin, BaseEstimator):
@@ -107,7 +58,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     two-stage log-odds and log(1 + tokens) to what they mean on an unseen source.
     The threshold is chosen on out-of-fold scores: out-of-source ones when calibrated,
     else ``folds`` folds grouped by document. ``cv_scores_`` keeps them (described by
-    ``cv_scores_on_``) so training can report cross-validated metrics.
+    ``cv_scores_on_``) so training can report cross-validated metrics, and
+    ``precision_curve_`` keeps what other thresholds do on them (``--min-precision``).
     Rows whose label is None stay as context for their neighbours but are not learned.
     """
 
@@ -207,6 +159,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.context_model_ = None
         self.calibration_ = None
         self.threshold_ = 0.5
+        self.precision_curve_ = None
         self.cv_scores_ = None
         self.cv_scores_on_ = "none (too few documents to hold any out)"
         self.threshold_maximises_ = SPAM  # the class whose F1 the threshold maximises
@@ -233,6 +186,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             self.threshold_maximises_ = maximise
             self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
                                                threshold_groups)
+            self.precision_curve_ = precision_curve(labels[labeled], cv_scores)
             self.cv_scores_ = (labeled, cv_scores)
         self.classes_ = np.array(LABELS, dtype=object)
         return self
@@ -281,6 +235,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             context_coef=None if context is None else context.coef_[0],
             context_intercept=0.0 if context is None else float(context.intercept_[0]),
             threshold_=float(self.threshold_), calibration=getattr(self, "calibration_", None),
+            precision_curve=getattr(self, "precision_curve_", None),
             metadata_=getattr(self, "metadata_", {}),
         )
 

@@ -35,10 +35,12 @@ from .features import (
     token_counts,
     uses_layout,
 )
+from .thresholds import operating_point
 
-# Version 2 added the out-of-source calibration; version 1 files (without it) still load.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# Version 2 added the out-of-source calibration, version 3 the precision curve; older
+# files (without them) still load.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
@@ -74,7 +76,8 @@ class LinearScorer:
     ``coef`` covers the hashed block (``2**hash_bits`` columns) then the dense columns
     of ``groups``; ``context_coef`` is None for a model trained without the context pass;
     ``calibration`` is ``(a, b, c)`` of the out-of-source calibration (see :meth:`calibrated`),
-    None for a model trained without it.
+    None for a model trained without it; ``precision_curve`` is what other thresholds do on
+    held-out scores (see :meth:`operating_point`), None when training held nothing out.
     """
 
     hash_bits: int
@@ -87,6 +90,7 @@ class LinearScorer:
     context_intercept: float
     threshold_: float
     calibration: np.ndarray | None = None
+    precision_curve: np.ndarray | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
@@ -142,6 +146,17 @@ class LinearScorer:
         """P(spam) of each paragraph."""
         return probability(self.logits(texts, starts))
 
+    def operating_point(self, min_precision: float) -> tuple[float, float, float]:
+        """``(threshold, spam precision, share of content removed)`` of the lowest threshold
+        whose spam precision on the training's held-out scores is at least ``min_precision``
+        (e.g. 0.98 after an HTML extractor, where little is left to remove and every
+        editorial paragraph removed costs more than a leftover kept). ValueError when the
+        model has no precision curve or none of its thresholds reaches it."""
+        if self.precision_curve is None:
+            raise ValueError("this model has no precision curve (trained without held-out scores or by an "
+                             "earlier version): retrain it, or give a threshold instead")
+        return operating_point(self.precision_curve, min_precision)
+
     def save(self, handle: IO[bytes]) -> None:
         """Write the arrays and settings as an ``.npz`` (no pickled objects)."""
         settings = {"format": FORMAT_VERSION, "hash_bits": self.hash_bits, "char_ngrams": list(self.char_ngrams),
@@ -153,6 +168,8 @@ class LinearScorer:
             arrays["context_coef"] = self.context_coef
         if self.calibration is not None:
             arrays["calibration"] = self.calibration
+        if self.precision_curve is not None:
+            arrays["precision_curve"] = self.precision_curve
         np.savez(handle, **arrays)
 
     @classmethod
@@ -162,14 +179,16 @@ class LinearScorer:
             settings = json.loads(str(arrays["settings"]))
             if settings.get("format") not in READABLE_VERSIONS:
                 raise ValueError(f"scorer format {settings.get('format')!r}, this version reads "
-                                 f"{' or '.join(map(str, READABLE_VERSIONS))}")
+                                 f"{', '.join(map(str, READABLE_VERSIONS))}")
             scorer = cls(
                 hash_bits=int(settings["hash_bits"]), char_ngrams=tuple(settings["char_ngrams"]),
                 word_ngrams=tuple(settings["word_ngrams"]), groups=tuple(settings["groups"]),
                 coef=arrays["coef"], intercept=float(settings["intercept"]),
                 context_coef=arrays["context_coef"] if "context_coef" in arrays else None,
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
-                calibration=arrays["calibration"] if "calibration" in arrays else None, metadata_=metadata or {},
+                calibration=arrays["calibration"] if "calibration" in arrays else None,
+                precision_curve=arrays["precision_curve"] if "precision_curve" in arrays else None,
+                metadata_=metadata or {},
             )
         scorer.check_sizes()
         return scorer
@@ -186,3 +205,5 @@ class LinearScorer:
                              f"{len(SCORE_CONTEXT_NAMES)}")
         if self.calibration is not None and np.shape(self.calibration) != (3,):
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
+        if self.precision_curve is not None and (np.ndim(self.precision_curve) != 2 or len(self.precision_curve) != 3):
+            raise ValueError(f"precision curve of shape {np.shape(self.precision_curve)}, expected 3 rows")

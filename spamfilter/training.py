@@ -19,7 +19,8 @@ from .errors import DataError
 from .metrics import evaluate_frame
 from .io import ColumnNames, STDIN
 from .tables import read_corpus
-from .model import SpamClassifier, choose_threshold
+from .model import SpamClassifier
+from .thresholds import choose_threshold, precision_curve
 from .paragraphs import SplitMode
 
 Progress = Callable[[str], None]
@@ -137,8 +138,9 @@ def train(
     if dev_frame is not None:
         scores = model.score_paragraphs(dev_frame)
         labeled = dev_frame["label"].notna().to_numpy()
-        model.threshold_ = choose_threshold(dev_frame["label"].to_numpy()[labeled], scores[labeled], min_precision,
-                                            model.threshold_maximises_)
+        dev_labels = dev_frame["label"].to_numpy()[labeled]
+        model.threshold_ = choose_threshold(dev_labels, scores[labeled], min_precision, model.threshold_maximises_)
+        model.precision_curve_ = precision_curve(dev_labels, scores[labeled])
         metrics = evaluate_frame(dev_frame, scores, model.threshold_)
         metrics["on"] = "dev"
     elif model.cv_scores_ is not None:

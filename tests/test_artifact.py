@@ -270,15 +270,18 @@ def test_default_model_dir_prefers_the_installed_package_data(tmp_path, monkeypa
     assert artifact.default_model_dir() == installed
 
 
-def test_scorer_files_keep_the_calibration_and_older_files_still_load(model_dir, tmp_path):
+def test_scorer_files_keep_the_calibration_and_curve_and_older_files_still_load(model_dir, tmp_path):
     from dataclasses import replace
 
     from spamfilter.scorer import LinearScorer
 
     scorer = artifact.load_scorer(model_dir)
     assert scorer.calibration is not None
+    model = artifact.load_model(model_dir)
+    np.testing.assert_array_equal(scorer.precision_curve, model.precision_curve_)
+    assert scorer.precision_curve.shape[0] == 3
     texts, starts = ["Home", EDITORIAL[0], "Read more"], [0, 3]
-    older = replace(scorer, calibration=None)
+    older = replace(scorer, calibration=None, precision_curve=None)
     path = tmp_path / "older.npz"
     with path.open("wb") as handle:
         older.save(handle)
@@ -288,23 +291,29 @@ def test_scorer_files_keep_the_calibration_and_older_files_still_load(model_dir,
     kept["settings"] = np.array(json.dumps(dict(settings, format=1)))
     np.savez(path, **kept)
     loaded = LinearScorer.load(path)
-    assert loaded.calibration is None
+    assert loaded.calibration is None and loaded.precision_curve is None
+    with pytest.raises(ValueError, match="no precision curve .* give a threshold instead"):
+        loaded.operating_point(0.9)
     np.testing.assert_allclose(loaded.logits(texts, starts), older.logits(texts, starts), rtol=1e-12)
     assert not np.allclose(loaded.logits(texts, starts), scorer.logits(texts, starts))
     kept["settings"] = np.array(json.dumps(dict(settings, format=99)))
     np.savez(path, **kept)
-    with pytest.raises(ValueError, match="scorer format 99, this version reads 1 or 2"):
+    with pytest.raises(ValueError, match="scorer format 99, this version reads 1, 2, 3"):
         LinearScorer.load(path)
 
 
-def test_scorer_file_with_a_malformed_calibration_is_refused(model_dir, tmp_path):
+@pytest.mark.parametrize("field, value, message", [
+    ("calibration", np.array([1.0, 2.0]), r"calibration of shape \(2,\), expected 3 numbers"),
+    ("precision_curve", np.zeros((2, 5)), r"precision curve of shape \(2, 5\), expected 3 rows"),
+])
+def test_scorer_file_with_a_malformed_calibration_or_curve_is_refused(model_dir, tmp_path, field, value, message):
     from dataclasses import replace
 
     from spamfilter.scorer import LinearScorer
 
-    broken = replace(artifact.load_scorer(model_dir), calibration=np.array([1.0, 2.0]))
+    broken = replace(artifact.load_scorer(model_dir), **{field: value})
     path = tmp_path / "broken.npz"
     with path.open("wb") as handle:
         broken.save(handle)
-    with pytest.raises(ValueError, match=r"calibration of shape \(2,\), expected 3 numbers"):
+    with pytest.raises(ValueError, match=message):
         LinearScorer.load(path)

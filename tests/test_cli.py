@@ -83,6 +83,27 @@ def test_predict_threshold_override(page, tiny_model_dir):
     assert {json.loads(line)["label"] for line in result.stdout.splitlines()} == {"content"}
 
 
+def test_min_precision_cuts_at_the_models_threshold_for_that_precision(corpus_path, tiny_model_dir, tmp_path):
+    threshold, precision, _ = spamfilter.load_scorer(tiny_model_dir).operating_point(0.8)
+    assert precision >= 0.8
+    chosen = run("predict", corpus_path, "-m", tiny_model_dir, "--min-precision", "0.8")
+    explicit = run("predict", corpus_path, "-m", tiny_model_dir, "--threshold", threshold)
+    assert chosen.exit_code == 0, chosen.output
+    rows = [json.loads(line) for line in chosen.stdout.splitlines()]
+    assert chosen.stdout == explicit.stdout
+    assert all((r["label"] == "spam") == (r["score"] >= threshold) for r in rows)
+    own = [json.loads(line)["label"] for line in run("predict", corpus_path, "-m", tiny_model_dir).stdout.splitlines()]
+    assert own != [r["label"] for r in rows]  # a different operating point from the model's own
+    report = tmp_path / "report.json"
+    assert run("evaluate", corpus_path, "-m", tiny_model_dir, "--min-precision", "0.8", "--json", report).exit_code == 0
+    assert json.loads(report.read_text())["threshold"] == threshold
+
+
+def test_threshold_and_min_precision_together_are_refused(page, tiny_model_dir):
+    result = run("predict", page, "-m", tiny_model_dir, "--threshold", "0.5", "--min-precision", "0.9")
+    assert result.exit_code == 1 and "give --threshold or --min-precision, not both" in result.stderr
+
+
 @pytest.mark.parametrize("content, expected", [
     ('{"id": "a", "text": 5}\n', "bad.jsonl:1: field 'text' must be a string, got number"),
     ('{"id": "a"}\n{"id": "b", "text": "x"\n', "bad.jsonl:1: missing field 'text' (or 'paragraphs')"),

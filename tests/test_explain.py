@@ -133,6 +133,9 @@ def test_info_shows_what_meta_json_holds(tiny_model_dir):
         assert f"{kind} {count:,}" in out
     assert "strongest layout and context features" in out and "probe phrases" in out
     assert "calibration on out-of-source scores" in out and "calibration:log_tokens" in out
+    threshold, precision, removed = spamfilter.load_scorer(tiny_model_dir).operating_point(0.9)
+    assert "other thresholds (--min-precision)" in out
+    assert f"{threshold:.4f}" in out and f"{precision:.3f}" in out and f"{removed:.2%}" in out
 
 
 def test_info_json_is_the_card(tiny_model_dir):
@@ -146,6 +149,11 @@ def test_info_json_is_the_card(tiny_model_dir):
     assert np.isfinite([f["weight"] for f in card["strongest"]["ngrams"]["content"]]).all()
     model = spamfilter.load_model(tiny_model_dir)
     assert [f["weight"] for f in card["strongest"]["calibration"]] == pytest.approx(list(model.calibration_))
+    points = {point["min_precision"]: point for point in card["operating_points"]}
+    assert set(points) == {0.9, 0.95, 0.98, 0.99}
+    for level, point in points.items():
+        assert point["spam_precision"] >= level
+        assert point["threshold"] == model.scorer().operating_point(level)[0]
 
 
 def test_explain_command_matches_predict_on_a_corpus(tiny_model_dir, corpus_path):

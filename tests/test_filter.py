@@ -221,6 +221,21 @@ def test_cli_jobs_keep_order(tmp_path, tiny_model_dir):
     assert [json.loads(line)["id"] for line in outputs[1].splitlines()] == [f"d{i}" for i in range(120)]
 
 
+def test_cli_min_precision_reaches_the_worker_processes(tmp_path, tiny_model_dir):
+    source = write_jsonl(tmp_path / "in.jsonl", documents(30, seed=4))
+    threshold = spamfilter.load_scorer(tiny_model_dir).operating_point(0.9)[0]
+    outputs = {}
+    for name, option in (("chosen", ["--min-precision", "0.9"]), ("explicit", ["--threshold", str(threshold)])):
+        out = tmp_path / f"{name}.jsonl"
+        result = runner.invoke(app, ["filter", str(source), "-o", str(out), "-m", str(tiny_model_dir),
+                                     "--jobs", "2", *option])
+        assert result.exit_code == 0, result.output
+        outputs[name] = out.read_bytes()
+    assert outputs["chosen"] == outputs["explicit"]
+    own = filter_cli(str(source), "-m", str(tiny_model_dir))
+    assert own.stdout.encode() != outputs["chosen"]
+
+
 def test_cli_stops_on_bad_line_without_output(tmp_path, tiny_model_dir):
     lines = [json.dumps(r) for r in documents(5)]
     lines.insert(3, '{"id": "broken", "text": ')

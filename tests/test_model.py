@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 import spamfilter
-from spamfilter.model import choose_threshold
+from spamfilter.thresholds import choose_threshold, precision_curve
 
 from conftest import EDITORIAL, TINY_PARAMS
 
@@ -25,36 +25,6 @@ def test_training_is_deterministic_for_a_seed(corpus_path):
     coef = lambda m: m.pipeline_.named_steps["classifier"].coef_  # noqa: E731
     assert np.array_equal(coef(a), coef(b))
     assert a.threshold_ == b.threshold_
-
-
-def test_min_precision_picks_lowest_threshold_reaching_it():
-    labels = ["content", "spam", "content", "spam", "spam"]
-    scores = [0.1, 0.4, 0.5, 0.7, 0.9]
-    strict = choose_threshold(labels, scores, min_precision=1.0)
-    assert 0.5 < strict <= 0.7  # only 0.7 and 0.9 (both spam) are cut: precision 1
-    loose = choose_threshold(labels, scores, min_precision=0.75)
-    assert 0.1 < loose <= 0.4  # 3 of the 4 cut are spam
-    assert choose_threshold(["spam"] * 3, [0.1, 0.2, 0.3]) == 0.5
-
-
-def test_threshold_maximises_the_f1_of_the_class_asked_for():
-    labels = ["content", "spam", "content", "spam", "spam"]
-    scores = [0.1, 0.4, 0.5, 0.7, 0.9]
-    # Spam F1 of removing the top 1..5: 0.5, 0.8, 0.667, 0.857, 0.75 -> remove down to 0.4.
-    assert 0.1 < choose_threshold(labels, scores) <= 0.4
-    # Content F1 of what is kept: 0.667, 0.8, 0.5, 0.667, 0 -> remove only 0.9 and 0.7.
-    assert 0.5 < choose_threshold(labels, scores, maximise="content") <= 0.7
-
-
-def test_grouped_threshold_averages_the_f1_of_each_group():
-    scores = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0]
-    labels = ["spam", "content", "content", "spam", "content", "spam", "content", "content", "content"]
-    groups = ["b", "b", "b", "a", "b", "b", "a", "b", "b"]
-    # Pooled content F1: removing only 1.0 keeps 6 of 6 content among 8 (0.857); removing
-    # down to 0.7 keeps 4 among 5 (0.727). Per group: a goes 0.667 -> 1.0 and b 0.909 ->
-    # 0.667, a mean of 0.788 -> 0.833, so the grouped cut goes down to 0.7.
-    assert choose_threshold(labels, scores, maximise="content") > 0.9
-    assert 0.6 < choose_threshold(labels, scores, maximise="content", groups=groups) <= 0.7
 
 
 def test_min_precision_is_used_by_training(corpus_path):
@@ -81,6 +51,7 @@ def test_calibration_is_fitted_on_out_of_source_scores_only_when_there_are_sourc
     by_source = choose_threshold(frame["label"].to_numpy()[rows], scores, maximise="content",
                                  groups=frame["source"].to_numpy()[rows])
     assert calibrated.threshold_ == by_source
+    np.testing.assert_array_equal(calibrated.precision_curve_, precision_curve(frame["label"].to_numpy()[rows], scores))
     plain = spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame.drop(columns="source"), frame["label"])
     assert plain.calibration_ is None and "folds by document" in plain.cv_scores_on_
     one_source = spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame.assign(source="alpha"), frame["label"])
@@ -139,4 +110,5 @@ def test_a_dev_set_threshold_maximises_what_the_model_maximises(corpus_path, tmp
     scores = model.score_paragraphs(dev)
     labeled = dev["label"].notna().to_numpy()
     assert model.threshold_ == choose_threshold(dev["label"].to_numpy()[labeled], scores[labeled], maximise="content")
+    np.testing.assert_array_equal(model.precision_curve_, precision_curve(dev["label"].to_numpy()[labeled], scores[labeled]))
     assert result.metrics["on"] == "dev"

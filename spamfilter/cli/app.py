@@ -37,6 +37,13 @@ LabelColumn = Annotated[str, typer.Option(help="Label column of paragraph tables
 DocColumn = Annotated[str, typer.Option(help="Document id column of paragraph tables.")]
 PositionColumn = Annotated[str, typer.Option(help="Paragraph position column of paragraph tables.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+ThresholdOption = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, help="Override the model's threshold on P(spam).", show_default=False)]
+MinPrecisionOption = Annotated[Optional[float], typer.Option(
+    min=0.0, max=1.0, show_default=False,
+    help="Instead of the model's threshold, the lowest one whose spam precision on the model's held-out "
+         "training scores is at least this ('spamfilter info' lists some). After an HTML extractor, "
+         "0.98 removes what the extractor left with almost no editorial text.")]
 
 
 # Errors a command turns into one line on stderr and exit code 1 (a traceback only
@@ -63,6 +70,14 @@ def fail(error: BaseException, debug: bool) -> None:
         traceback.print_exception(error)
     typer.echo(f"error: {error_line(error)}", err=True)
     raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1)
+
+
+def chosen_threshold(scorer, threshold: float | None, min_precision: float | None) -> float | None:
+    """The threshold asked for: ``--threshold``, or ``--min-precision`` looked up on the
+    model's precision curve, or None (the model's own)."""
+    if threshold is not None and min_precision is not None:
+        raise ValueError("give --threshold or --min-precision, not both")
+    return threshold if min_precision is None else scorer.operating_point(min_precision)[0]
 
 
 def report_progress(message: str) -> None:

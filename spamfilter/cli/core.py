@@ -12,8 +12,9 @@ from .. import artifact
 from ..io import STDIN, ColumnNames, atomic_output, iter_documents, output_format, write_jsonl
 from ..prediction import predict_rows
 from .app import (
-    BOUNDARY_ERRORS, DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, ModelOption, PositionColumn, Split,
-    SplitOption, TextColumn, fail, metrics_table, report_progress, app,
+    BOUNDARY_ERRORS, DebugOption, DocColumn, FormatOption, InputFormat, LabelColumn, MinPrecisionOption, ModelOption,
+    PositionColumn, Split, SplitOption, TextColumn, ThresholdOption, app, chosen_threshold, fail, metrics_table,
+    report_progress,
 )
 
 
@@ -51,7 +52,7 @@ def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labeled corpora to evaluate on.")],
     model: ModelOption = None,
     json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the full metrics as JSON.")] = None,
-    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    threshold: ThresholdOption = None, min_precision: MinPrecisionOption = None,
     report_dir: Annotated[Optional[Path], typer.Option("--report", help="Also write report.html (self-contained, with plots, breakdowns and the worst mistakes) and its PNGs to this folder.")] = None,
     split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
     text_column: TextColumn = "text", label_column: LabelColumn = "label",
@@ -67,6 +68,7 @@ def evaluate(
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
         loaded = artifact.load_model(model)
+        threshold = chosen_threshold(loaded.scorer(), threshold, min_precision)
         if report_dir is None:
             report = training.evaluate(data, loaded, threshold, split.value, input_format.value, columns)
         else:
@@ -88,7 +90,7 @@ def predict(
     input: Annotated[str, typer.Argument(help="Text file, document JSONL or paragraph table (.gz ok); '-' for stdin.")],
     model: ModelOption = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file: .jsonl (default), .csv or .parquet; '-' = stdout.")] = STDIN,
-    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    threshold: ThresholdOption = None, min_precision: MinPrecisionOption = None,
     split: SplitOption = Split.blank, input_format: FormatOption = InputFormat.auto,
     text_column: TextColumn = "text", doc_id_column: DocColumn = "doc_id", position_column: PositionColumn = "position",
     debug: DebugOption = False,
@@ -97,7 +99,8 @@ def predict(
     columns = ColumnNames(text_column, "label", doc_id_column, position_column)
     try:
         scorer = artifact.load_scorer(model)
-        rows = predict_rows(scorer, iter_documents(input, split.value, input_format.value, columns), threshold)
+        rows = predict_rows(scorer, iter_documents(input, split.value, input_format.value, columns),
+                            chosen_threshold(scorer, threshold, min_precision))
         fmt = output_format(output)
         if fmt == "jsonl":
             with atomic_output(output, binary=True) as handle:

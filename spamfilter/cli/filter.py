@@ -13,7 +13,9 @@ import typer
 from ..errors import SpamfilterError
 from ..filtering import Filter, FilterOptions, FilterStats, run_filter
 from ..io import BATCH_PARAGRAPHS, STDIN, atomic_output
-from .app import DebugOption, ModelOption, Split, SplitOption, app, fail
+from .app import (
+    DebugOption, MinPrecisionOption, ModelOption, Split, SplitOption, ThresholdOption, app, chosen_threshold, fail,
+)
 
 # Bad-line messages echoed on stderr before only the count is reported.
 MAX_MESSAGES = 10
@@ -61,7 +63,7 @@ def filter_command(
     input: Annotated[str, typer.Argument(help="Document JSONL or text file (.gz ok), a folder of them, or '-' for stdin.")] = STDIN,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file ('-' = stdout), or a folder when the input is one.")] = STDIN,
     model: ModelOption = None,
-    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Override the model's threshold.")] = None,
+    threshold: ThresholdOption = None, min_precision: MinPrecisionOption = None,
     removed: Annotated[Optional[Path], typer.Option(help="Write every removed paragraph (doc_id, index, text, score, separator) as JSONL.")] = None,
     stats: Annotated[Optional[Path], typer.Option(help="Write counts and throughput as JSON.")] = None,
     text_field: Annotated[str, typer.Option(help="JSONL field holding the document text.")] = "text",
@@ -92,6 +94,8 @@ def filter_command(
 
     try:
         flt = Filter(model, threshold, split.value, batch_paragraphs, until_stable=not single_pass)
+        if min_precision is not None:  # needs the model loaded here, not only in the workers
+            flt.threshold = chosen_threshold(flt.model, threshold, min_precision)
         options = FilterOptions(text_field=text_field, on_error=on_error.value, drop_empty=drop_empty)
         with _Progress() as progress:
             result = run_filter(input, output, flt, options, jobs, input_format.value,

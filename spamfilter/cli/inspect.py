@@ -108,10 +108,29 @@ def explain(
         _print_explanation(console, doc_id, index, item, threshold, top)
 
 
-def _card(meta: dict, strongest: dict) -> dict:
-    """The model card as data: what ``meta.json`` holds plus the strongest named features."""
+# Spam precisions whose thresholds the card lists (for --min-precision).
+LISTED_PRECISIONS = (0.90, 0.95, 0.98, 0.99)
+
+
+def _operating_points(scorer) -> list[dict]:
+    """What ``--min-precision`` would do at each of ``LISTED_PRECISIONS`` the model reaches."""
+    points = []
+    for level in LISTED_PRECISIONS if scorer.precision_curve is not None else ():
+        try:
+            threshold, precision, content_removed = scorer.operating_point(level)
+        except ValueError:  # not reached on this model's held-out scores
+            continue
+        points.append({"min_precision": level, "threshold": threshold, "spam_precision": precision,
+                       "content_removed": content_removed})
+    return points
+
+
+def _card(meta: dict, strongest: dict, operating_points: list[dict]) -> dict:
+    """The model card as data: what ``meta.json`` holds plus the strongest named features
+    and the thresholds of some spam precisions."""
     return {key: meta.get(key) for key in ("name", "created", "threshold", "versions", "parameters",
-                                            "training", "metrics", "model_sha256")} | {"strongest": strongest}
+                                            "training", "metrics", "model_sha256")} | {
+        "strongest": strongest, "operating_points": operating_points}
 
 
 def _count(value: object) -> str:
@@ -152,6 +171,14 @@ def _print_card(console: Console, card: dict) -> None:
                       f"{overall['pr_auc']['spam'] or float('nan'):.3f}, content {overall['pr_auc']['content'] or float('nan'):.3f}")
     else:
         console.print(f"metrics: {metrics.get('on', 'none recorded')}")
+    if card["operating_points"]:
+        table = Table(title="other thresholds (--min-precision), on the same held-out scores", title_justify="left")
+        for column in ("--min-precision", "threshold", "spam precision", "editorial paragraphs removed"):
+            table.add_column(column, justify="right")
+        for point in card["operating_points"]:
+            table.add_row(f"{point['min_precision']:g}", f"{point['threshold']:.4f}", f"{point['spam_precision']:.3f}",
+                          f"{point['content_removed']:.2%}")
+        console.print(table)
     for kind, title in (("dense", "layout and context features (weight per unit; most lie in [0, 1])"),
                         ("ngrams", "word n-grams of the built-in probe phrases (weight of their hashed column)")):
         table = Table(title=f"strongest {title}", title_justify="left")
@@ -209,7 +236,7 @@ def info(
         "second_pass": [f.to_dict() for f in second_pass_weights(loaded)],
         "calibration": [f.to_dict() for f in calibration_weights(loaded)],
     }
-    card = _card(loaded.metadata_, strongest)
+    card = _card(loaded.metadata_, strongest, _operating_points(loaded.scorer()))
     if json_output:
         typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
         return
