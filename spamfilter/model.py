@@ -42,6 +42,13 @@ DEFAULT_ALPHA = 1e-5
 DEFAULT_EPOCHS = 8
 
 
+def source_balanced(weights: np.ndarray, source_of: np.ndarray) -> np.ndarray:
+    """``weights`` rescaled so that every source (``source_of``: its index per row) has the
+    same total weight, and the total stays what it was."""
+    totals = np.bincount(source_of, weights=weights)
+    return weights * (weights.sum() / (len(totals) * totals[source_of]))
+
+
 class SpamClassifier(ClassifierMixin, BaseEstimator):
     """Paragraph classifier: ``content`` vs ``spam`` with P(spam) and a stored threshold.
 
@@ -54,8 +61,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     transfers less than a paragraph's length does, and its log-odds are over-confident.
     When the training rows come from several sources (a ``source`` column, e.g. sites),
     the first stage is also fitted ``source_folds`` times grouped by source; a third tiny
-    logistic regression, ``calibration_``, fitted on those out-of-source scores, maps the
-    two-stage log-odds and log(1 + tokens) to what they mean on an unseen source.
+    logistic regression, ``calibration_``, fitted on those out-of-source scores (each source
+    weighing the same), maps the two-stage log-odds and log(1 + tokens) to what they mean
+    on an unseen source.
     The threshold is chosen on out-of-fold scores: out-of-source ones when calibrated,
     else ``folds`` folds grouped by document. ``cv_scores_`` keeps them (described by
     ``cv_scores_on_``) so training can report cross-validated metrics, and
@@ -214,9 +222,12 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         inputs = np.column_stack([self.scorer().second_pass(first, keys, starts), np.log1p(words)])[labeled]
         # One intercept per source: sources differ in their share of spam and in how far
         # their scores shift, and pooled they would bend the slopes (Simpson's paradox).
+        # Each source weighs the same: every one is a sample of "a source never seen", and
+        # pooled by rows the largest (a crawl of one site) would set the slopes alone.
         names, source_of = np.unique(sources[labeled], return_inverse=True)
         calibrator = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(
-            np.hstack([inputs, np.eye(len(names))[source_of]]), targets[labeled], sample_weight=weights[labeled])
+            np.hstack([inputs, np.eye(len(names))[source_of]]), targets[labeled],
+            sample_weight=source_balanced(weights[labeled], source_of))
         scale, token_weight, *intercepts = calibrator.coef_[0]
         self.calibration_ = np.array([scale, token_weight, np.mean(intercepts)])
         self.cv_scores_on_ = f"out-of-source training documents ({folds} folds by source, calibrated)"

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import spamfilter
 from spamfilter.thresholds import choose_threshold, precision_curve
@@ -112,3 +113,37 @@ def test_a_dev_set_threshold_maximises_what_the_model_maximises(corpus_path, tmp
     assert model.threshold_ == choose_threshold(dev["label"].to_numpy()[labeled], scores[labeled], maximise="content")
     np.testing.assert_array_equal(model.precision_curve_, precision_curve(dev["label"].to_numpy()[labeled], scores[labeled]))
     assert result.metrics["on"] == "dev"
+
+
+def test_source_balanced_gives_every_source_the_same_total_weight():
+    from spamfilter.model import source_balanced
+
+    weights = np.array([1.0, 1.0, 1.0, 2.0, 0.5, 0.5])
+    source_of = np.array([0, 0, 0, 1, 2, 2])
+    balanced = source_balanced(weights, source_of)
+    np.testing.assert_allclose(np.bincount(source_of, weights=balanced), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(balanced[:3], [2 / 3] * 3)  # within a source, proportions are kept
+    assert balanced.sum() == pytest.approx(weights.sum())
+
+
+def test_the_calibration_weighs_each_training_source_the_same(corpus_path, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])
+    frame = pd.concat([frame, frame[frame["source"] == "alpha"].assign(doc_id=lambda f: f["doc_id"] + "-copy")],
+                      ignore_index=True)  # alpha now has twice beta's rows
+    seen = []
+    original_fit = LogisticRegression.fit
+
+    def recording_fit(self, X, y, sample_weight=None):
+        if not self.fit_intercept:  # the calibration (one intercept column per source)
+            seen.append((np.asarray(X)[:, 2:], sample_weight))
+        return original_fit(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(LogisticRegression, "fit", recording_fit)
+    spamfilter.SpamClassifier(**TINY_PARAMS).fit(frame, frame["label"])
+    (one_hot, weights), = seen
+    per_source = one_hot.T @ weights
+    assert one_hot.shape[1] == 2 and per_source[0] == pytest.approx(per_source[1])
