@@ -115,7 +115,9 @@ LISTED_PRECISIONS = (0.90, 0.95, 0.98, 0.99)
 def _operating_points(scorer) -> list[dict]:
     """What ``--min-precision`` would do at each of ``LISTED_PRECISIONS`` the model reaches."""
     points = []
-    for level in LISTED_PRECISIONS if scorer.precision_curve is not None else ():
+    if scorer.precision_curve is None:
+        return points
+    for level in LISTED_PRECISIONS:
         try:
             threshold, precision, content_removed = scorer.operating_point(level)
         except ValueError:  # not reached on this model's held-out scores
