@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -173,3 +174,19 @@ def test_command_line_process_uses_one_blas_thread_unless_told_otherwise():
     two = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**env, "OPENBLAS_NUM_THREADS": "2"})
     assert two.stdout.strip() == "2"
+
+
+def test_min_precision_out_of_reach_is_one_clear_line(page, tiny_model_dir, monkeypatch):
+    curve = np.array([[0.9, 0.5], [0.8, 0.6], [0.0, 1.0]])  # the best spam precision is 0.8
+    original = spamfilter.artifact.load_scorer
+
+    def with_curve(model):
+        scorer = original(model)
+        scorer.precision_curve = curve
+        return scorer
+
+    monkeypatch.setattr(spamfilter.artifact, "load_scorer", with_curve)
+    result = run("predict", page, "-m", tiny_model_dir, "--min-precision", "0.95")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: --min-precision 0.95: no threshold reaches spam precision 0.95 on this "
+                                     "model's held-out scores (the highest is 0.800); ask for less")

@@ -76,8 +76,13 @@ def chosen_threshold(scorer, threshold: float | None, min_precision: float | Non
     """The threshold asked for: ``--threshold``, or ``--min-precision`` looked up on the
     model's precision curve, or None (the model's own)."""
     if threshold is not None and min_precision is not None:
-        raise ValueError("give --threshold or --min-precision, not both")
-    return threshold if min_precision is None else scorer.operating_point(min_precision)[0]
+        raise SpamfilterError("give --threshold or --min-precision, not both")
+    if min_precision is None:
+        return threshold
+    try:
+        return scorer.operating_point(min_precision)[0]
+    except ValueError as error:  # no curve in this model, or the precision is out of its reach
+        raise SpamfilterError(f"--min-precision {min_precision:g}: {error}") from error
 
 
 def report_progress(message: str) -> None:
