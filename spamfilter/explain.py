@@ -37,6 +37,7 @@ from .features import (
     document_starts,
     HashedBatch,
     hash_ngrams,
+    shapes_of,
     copy_keys,
     score_context_features,
     token_counts,
@@ -145,17 +146,19 @@ def ngram_names(features: ParagraphFeatures, texts: Sequence[str], words_only: b
     """Per text, each hashed column it touches -> the distinct (kind, n-gram) that fall in it."""
     uses_words = "words" in features.groups
     uses_chars = "chars" in features.groups and not words_only
+    shapes = None if words_only else shapes_of(texts, features.groups)
     names: list[dict[int, list[tuple[str, str]]]] = [{} for _ in texts]
-    if not (uses_words or uses_chars) or not texts:
+    if not (uses_words or uses_chars or shapes is not None) or not texts:
         return names
-    occurrences, codes = hash_ngrams(
+    occurrences = hash_ngrams(
         HashedBatch(feature_texts(texts)), features.hash_bits,
         tuple(features.char_ngrams) if uses_chars else None,
         tuple(features.word_ngrams) if uses_words else None,
+        shapes,
     )
-    for rows, columns, begin, end, kind in zip(occurrences.rows, occurrences.columns, occurrences.begin,
-                                               occurrences.end, occurrences.kind):
-        label = "word" if kind == 0 else "char"
+    for rows, columns, begin, end, kind, codes in zip(occurrences.rows, occurrences.columns, occurrences.begin,
+                                                      occurrences.end, occurrences.kind, occurrences.codes):
+        label = _NGRAM_KINDS[kind]
         for row, column, b, e in zip(rows.tolist(), columns.tolist(), begin.tolist(), end.tolist()):
             gram = (label, codes[b:e].tobytes().decode("utf-32-le"))
             seen = names[row].setdefault(column, [])
@@ -164,9 +167,14 @@ def ngram_names(features: ParagraphFeatures, texts: Sequence[str], words_only: b
     return names
 
 
+_NGRAM_KINDS = ("word", "char", "shape")
+_NGRAM_FORMATS = {"word": '"{}"', "char": "‹{}›", "shape": "shape ⟨{}⟩"}
+
+
 def format_ngrams(ngrams: list[tuple[str, str]]) -> str:
-    """``"free spins" | ‹ree s›``: word n-grams in quotes, char n-grams (spaces kept) in ‹›."""
-    return " | ".join(f'"{text}"' if kind == "word" else f"‹{text}›" for kind, text in ngrams)
+    """``"free spins" | ‹ree s› | shape ⟨Wa:W⟩``: word n-grams in quotes, char n-grams
+    (spaces kept) in ‹›, shape n-grams in ⟨⟩."""
+    return " | ".join(_NGRAM_FORMATS[kind].format(text) for kind, text in ngrams)
 
 
 def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,

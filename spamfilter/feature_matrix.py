@@ -27,6 +27,7 @@ from .features import (
     hash_ngrams,
     layout_features,
     ngram_settings,
+    shapes_of,
     text_keys,
     uses_layout,
 )
@@ -128,7 +129,9 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             width = 2**self.hash_bits
             normalised = feature_texts(texts)
             batch = HashedBatch(normalised)
-            parts = _ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words)[0], n) if chars or words else []
+            shapes = shapes_of(texts, self.groups)
+            parts = (_ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words, shapes), n)
+                     if chars or words or shapes is not None else [])
             layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
             tokens = batch.word_tokens() if "repetition" in self.groups else None
             dense = dense_features(layout, tokens, text_keys(normalised), starts, self.groups)

@@ -1,9 +1,13 @@
 """Features of paragraphs in their document, as one sparse matrix.
 
-Four groups, each switchable for ablation:
+Six groups, each switchable for ablation:
 
 - ``words``: hashed word unigrams and bigrams of the normalised text;
 - ``chars``: hashed character n-grams of the normalised text (language independent);
+- ``shapes``: hashed n-grams of the paragraph's shape, each word written as the class of
+  its casing ("W" capitalised, "a" lower case, "A" capitals, "9" digits, "C" a run of CJK)
+  and punctuation kept: "Home | About us" is ``W|Wa``, a byline ``Wa:WW``, in any script
+  with case (what a menu, a byline or a sentence looks like, whatever its language);
 - ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
 - ``context``: the paragraph's place in its document and its neighbours' layout;
 - ``repetition``: copies of the same normalised text in its document, and text or words
@@ -27,7 +31,7 @@ import numpy as np
 from .normalize import normalize_texts
 
 
-FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "layout", "context", "repetition")
+FEATURE_GROUPS: tuple[str, ...] = ("words", "chars", "shapes", "layout", "context", "repetition")
 # Features are computed over batches of about this many paragraphs (whole documents),
 # which bounds the memory of the vectorised n-gram hashing.
 BATCH_PARAGRAPHS = 20_000
@@ -39,6 +43,8 @@ MAX_FEATURE_CHARS = 20_000
 DEFAULT_HASH_BITS = 20
 DEFAULT_CHAR_NGRAMS = (2, 4)
 DEFAULT_WORD_NGRAMS = (1, 2)
+# Shape strings are short (about one symbol a word), so longer n-grams stay specific.
+SHAPE_NGRAMS = (2, 5)
 
 _SEP = 0  # code placed between paragraphs; no n-gram may cross it
 _PRIME = 0x100000001B3  # FNV-64 prime: odd, hence invertible modulo 2**64
@@ -105,7 +111,7 @@ def _codes(texts: Sequence[str], pad: str = "") -> tuple[np.ndarray, np.ndarray]
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier (Fibonacci hashing)
-_CHAR_SALT, _WORD_SALT = 100, 0  # keep character and word n-grams of one length apart
+_CHAR_SALT, _WORD_SALT, _SHAPE_SALT = 100, 0, 200  # keep the n-gram kinds of one length apart
 
 
 def _columns(raw: np.ndarray, salt: int, hash_bits: int) -> np.ndarray:
@@ -127,10 +133,12 @@ class HashedNgrams:
     columns: list[np.ndarray]
     begin: list[np.ndarray]
     end: list[np.ndarray]
-    kind: list[int]  # per part: 0 = word n-gram, 1 = char n-gram
+    kind: list[int]  # per part: 0 = word n-gram, 1 = char n-gram, 2 = shape n-gram
+    codes: list[np.ndarray]  # per part: the code array its begin/end index
 
-    def add(self, rows, columns, begin, end, kind: int) -> None:
-        for name, value in zip(("rows", "columns", "begin", "end", "kind"), (rows, columns, begin, end, kind)):
+    def add(self, rows, columns, begin, end, kind: int, codes: np.ndarray) -> None:
+        for name, value in zip(("rows", "columns", "begin", "end", "kind", "codes"),
+                               (rows, columns, begin, end, kind, codes)):
             getattr(self, name).append(value)
 
 
@@ -218,8 +226,17 @@ class HashedBatch:
     """
 
     def __init__(self, texts: Sequence[str]):
-        self.texts = texts
-        self.codes, self.starts = _codes(texts, pad=" ")
+        self._hash(*_codes(texts, pad=" "))
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, starts: np.ndarray) -> "HashedBatch":
+        """A batch of texts already laid out as :func:`_codes` does (with a one-code pad)."""
+        batch = cls.__new__(cls)
+        batch._hash(codes, starts)
+        return batch
+
+    def _hash(self, codes: np.ndarray, starts: np.ndarray) -> None:
+        self.codes, self.starts = codes, starts
         n_codes = len(self.codes)
         powers, self.inverse = _powers(n_codes)
         with np.errstate(over="ignore"):
@@ -246,7 +263,8 @@ class HashedBatch:
         seps_before = self.seps_before
         return raw, seps_before[n:] == seps_before[:count]
 
-    def char_weight_sums(self, coef: np.ndarray, sizes: range, hash_bits: int) -> np.ndarray:
+    def char_weight_sums(self, coef: np.ndarray, sizes: range, hash_bits: int, salt: int = _CHAR_SALT
+                         ) -> np.ndarray:
         """Per text, the sum of ``coef`` over the columns of its character n-grams of ``sizes``.
 
         The same columns as :func:`_columns` of :meth:`chars` (``(raw + salt) * M`` is
@@ -268,7 +286,7 @@ class HashedBatch:
                 columns = buffer[:count]
                 np.subtract(self.prefix[n:], self.prefix[:count], out=columns)
                 np.multiply(columns, inverse_mixed[:count], out=columns)
-                columns += np.uint64(_CHAR_SALT + n) * _MULTIPLIER
+                columns += np.uint64(salt + n) * _MULTIPLIER
                 np.right_shift(columns, shift, out=columns)
                 found = coef.take(columns.view(np.int64))
                 crossing = (seps[:, None] - np.arange(n)).ravel()
@@ -305,30 +323,79 @@ class HashedBatch:
         return value, row[:count] == row[n - 1:]
 
 
+_SHAPE_OF = {name: np.uint32(ord(symbol)) for name, symbol in
+             (("digits", "9"), ("cjk", "C"), ("capitals", "A"), ("capitalised", "W"), ("lower", "a"))}
+
+
+def shape_batch(texts: Sequence[str]) -> HashedBatch:
+    """The shapes of raw texts (each cut at ``MAX_FEATURE_CHARS``), laid out and hashed
+    like :class:`HashedBatch`: every word becomes one symbol of its casing class, a run of
+    CJK characters one "C", punctuation stays, spaces go; each text keeps its pads.
+
+    Vectorised over the batch like the n-grams (a regex per paragraph costs twice the
+    whole prediction)."""
+    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
+    flags = _FLAGS.take(codes)
+    word = (flags & _WORD) != 0
+    token_class = word.astype(np.int8) + (word & ((flags & _CJK) != 0))  # 1 word, 2 CJK run
+    change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad
+    begin = change[token_class[change] > 0]
+    end = np.append(change, len(codes))[np.searchsorted(change, begin, side="right")]
+
+    def per_token(mask: np.ndarray) -> np.ndarray:
+        running = np.cumsum(mask, dtype=np.int32)  # code 0 is a pad: every token has a code before it
+        return running[end - 1] - running[begin - 1]
+
+    length = end - begin
+    digits = per_token((flags & _DIGIT) != 0)
+    upper = per_token((flags & _UPPER) != 0)
+    shape = np.select(
+        [token_class[begin] == 2, digits == length, (upper == length - digits) & (length > 1),
+         (flags[begin] & _UPPER) != 0],
+        [_SHAPE_OF["cjk"], _SHAPE_OF["digits"], _SHAPE_OF["capitals"], _SHAPE_OF["capitalised"]],
+        _SHAPE_OF["lower"])
+    keep = (flags & _PUNCT) != 0  # a NUL inside a text is dropped like a space
+    keep[begin] = True
+    if len(texts):
+        keep[starts[:-1]] = True  # the pads and the separators
+        keep[starts[1:] - 2] = True
+        keep[starts[1:] - 1] = True
+    shaped = codes.copy()
+    shaped[begin] = shape
+    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+    return HashedBatch.from_codes(shaped[keep], kept_before[starts])
+
+
 def hash_ngrams(
     batch: HashedBatch,
     hash_bits: int = DEFAULT_HASH_BITS,
     char_ngrams: tuple[int, int] | None = DEFAULT_CHAR_NGRAMS,
     word_ngrams: tuple[int, int] | None = DEFAULT_WORD_NGRAMS,
-) -> tuple[HashedNgrams, np.ndarray]:
-    """Hash the word and character n-grams of a batch of normalised texts.
+    shapes: HashedBatch | None = None,
+) -> HashedNgrams:
+    """Hash the word and character n-grams of a batch of normalised texts, and the
+    ``SHAPE_NGRAMS`` of their :func:`shape_batch` ``shapes`` if given.
 
-    Returns the occurrences (sorted by row within each part) and the joined, padded
-    code array their ``begin``/``end`` index.
+    Returns the occurrences, sorted by row within each part.
     """
-    occurrences = HashedNgrams([], [], [], [], [])
+    occurrences = HashedNgrams([], [], [], [], [], [])
     if char_ngrams:
         begin, end, columns = _interleaved(
             len(batch.codes), range(char_ngrams[0], char_ngrams[1] + 1), batch.chars,
             lambda n, count: np.arange(n, n + count), _CHAR_SALT, hash_bits)
-        occurrences.add(batch.row_of_code[begin], columns, begin, end, 1)
+        occurrences.add(batch.row_of_code[begin], columns, begin, end, 1, batch.codes)
     if word_ngrams:
         token_begin, token_end, _, token_row = batch.tokens()
         first, last, columns = _interleaved(
             len(token_begin), range(word_ngrams[0], word_ngrams[1] + 1), batch.words,
             lambda n, count: np.arange(n - 1, n - 1 + count), _WORD_SALT, hash_bits)
-        occurrences.add(token_row[first], columns, token_begin[first], token_end[last], 0)
-    return occurrences, batch.codes
+        occurrences.add(token_row[first], columns, token_begin[first], token_end[last], 0, batch.codes)
+    if shapes is not None:
+        begin, end, columns = _interleaved(
+            len(shapes.codes), range(SHAPE_NGRAMS[0], SHAPE_NGRAMS[1] + 1), shapes.chars,
+            lambda n, count: np.arange(n, n + count), _SHAPE_SALT, hash_bits)
+        occurrences.add(shapes.row_of_code[begin], columns, begin, end, 2, shapes.codes)
+    return occurrences
 
 
 def ngram_scores(
@@ -337,6 +404,7 @@ def ngram_scores(
     hash_bits: int,
     char_ngrams: tuple[int, int] | None,
     word_ngrams: tuple[int, int] | None,
+    shapes: HashedBatch | None = None,
 ) -> np.ndarray:
     """Per text, the hashed block's contribution ``features @ coef`` without building features.
 
@@ -362,10 +430,11 @@ def ngram_scores(
         """N-grams of each size that fit in a row of ``lengths`` units."""
         return sum(np.maximum(lengths - n + 1, 0) for n in sizes)
 
-    if char_ngrams:
-        sizes = range(char_ngrams[0], char_ngrams[1] + 1)
-        sums = batch.char_weight_sums(coef, sizes, hash_bits)
-        total += sums / np.sqrt(np.maximum(valid_counts(np.diff(batch.starts) - 1, sizes), 1))
+    for units, sizes, salt in ((batch, char_ngrams, _CHAR_SALT), (shapes, shapes and SHAPE_NGRAMS, _SHAPE_SALT)):
+        if sizes:
+            sizes = range(sizes[0], sizes[1] + 1)
+            sums = units.char_weight_sums(coef, sizes, hash_bits, salt)
+            total += sums / np.sqrt(np.maximum(valid_counts(np.diff(units.starts) - 1, sizes), 1))
     if word_ngrams:
         sizes = range(word_ngrams[0], word_ngrams[1] + 1)
         token_row = batch.tokens()[3]
@@ -748,6 +817,11 @@ def ngram_settings(groups: Sequence[str], char_ngrams: tuple[int, int],
     chars = tuple(char_ngrams) if "chars" in groups else None
     words = tuple(word_ngrams) if "words" in groups else None
     return chars, words
+
+
+def shapes_of(texts: Sequence[str], groups: Sequence[str]) -> HashedBatch | None:
+    """The :func:`shape_batch` of raw ``texts`` if ``groups`` use shapes, else None."""
+    return shape_batch(texts) if "shapes" in groups else None
 
 
 def document_batches(starts: np.ndarray, batch_paragraphs: int = BATCH_PARAGRAPHS):

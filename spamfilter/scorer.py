@@ -30,6 +30,7 @@ from .features import (
     layout_features,
     ngram_scores,
     ngram_settings,
+    shapes_of,
     score_context_features,
     text_keys,
     token_counts,
@@ -100,7 +101,8 @@ class LinearScorer:
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
         return ParagraphParts(
-            text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words), layout,
+            text_keys(normalised),
+            ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes_of(texts, self.groups)), layout,
             batch.word_tokens() if "repetition" in self.groups else None,
             token_counts(texts) if layout is None else layout.words)
 

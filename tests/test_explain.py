@@ -12,6 +12,7 @@ import spamfilter
 from spamfilter.artifact import read_meta
 from spamfilter.cli import app
 from spamfilter.explain import explain, strongest_dense, strongest_ngrams
+from spamfilter.features import shape_batch
 from spamfilter.tables import read_corpus
 from spamfilter.model import SpamClassifier
 from spamfilter.normalize import normalize_text
@@ -69,11 +70,15 @@ def test_one_stage_model_contributions_are_weight_times_value(corpus_path):
 def test_hashed_columns_are_named_by_ngrams_of_the_paragraph(model):
     item = explain(model, DOCUMENT)[5]
     text = f" {normalize_text(DOCUMENT[5])} "
+    shape = shape_batch([DOCUMENT[5]]).codes.tobytes().decode("utf-32-le")
     ngram_terms = [c for c in item.contributions if c.group == "ngrams"]
     assert ngram_terms and all(c.ngrams for c in ngram_terms)
+    kinds = set()
     for c in ngram_terms:
         for kind, gram in c.ngrams:
-            assert kind in ("word", "char") and gram in text
+            kinds.add(kind)
+            assert gram in (shape if kind == "shape" else text)
+    assert kinds == {"word", "char", "shape"}
     words = {gram for c in ngram_terms for kind, gram in c.ngrams if kind == "word"}
     assert {"copyright", "copyright 2024", "media. all"} <= words  # bigrams keep what lies between
     dense = [c for c in item.contributions if c.group != "ngrams"]

@@ -90,7 +90,9 @@ def explain(
 
     Each contribution is model weight × feature value; with the intercept they add up to
     the log-odds. Hashed n-gram columns are named by the n-grams of the paragraph that fall
-    in them (of its normalised text; word n-grams in quotes, character n-grams in ‹›).
+    in them (of its normalised text; word n-grams in quotes, character n-grams in ‹›,
+    n-grams of its shape in ⟨⟩: W capitalised word, a lower case, A capitals, 9 digits,
+    C a run of CJK, punctuation as is).
     """
     try:
         loaded = artifact.load_model(model)

@@ -1,0 +1,29 @@
+"""Shape n-grams: what a paragraph looks like, whatever its language."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spamfilter.features import hash_ngrams, HashedBatch, shape_batch
+
+
+def shapes(texts: list[str]) -> list[str]:
+    batch = shape_batch(texts)
+    text = batch.codes.tobytes().decode("utf-32-le")
+    return [text[begin:end] for begin, end in zip(batch.starts[:-1], batch.starts[1:])]
+
+
+def test_each_word_becomes_its_casing_class_and_punctuation_stays():
+    assert shapes(["Home | About us", "Posted by: John SMITH, 3 May 2020", "首页|艺术快讯 2024", "", "a\x00b",
+                   "iPhone X1 Ä"]) == [
+        " W|Wa \x00", " Wa:WA,9W9 \x00", " C|C9 \x00", "  \x00", " aa \x00", " aAW \x00"]
+
+
+def test_menus_in_two_languages_share_their_shape_columns():
+    def shape_columns(text: str) -> set[int]:
+        occurrences = hash_ngrams(HashedBatch([text]), 12, None, None, shape_batch([text]))
+        return set(np.concatenate(occurrences.columns).tolist())
+
+    german, english = shape_columns("Startseite | Kontakt | Impressum"), shape_columns("Home | Contact | Imprint")
+    assert german and german == english
+    assert shape_columns("The rover found rocks, scientists said.") != english
