@@ -58,7 +58,7 @@ def fixture_documents() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def small_build():
-    return build.build(fixture_documents(), PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=240, n_test=120)
+    return build.build(fixture_documents(), PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=240, n_test=200)
 
 
 # ----------------------------------------------------------------- committed data
