@@ -89,10 +89,17 @@ def test_batch_equals_one_by_one(texts):
 EXACT = {"homoglyph", "fullwidth", "zero_width", "spaced", "leet", "caps"}
 
 
+def normalized_original(record: dict, name: str) -> str:
+    """What an obfuscation of ``record`` folds back to. Turkish dotless ı upper-cases to I,
+    which case-folds to a dotted i: Unicode case mapping cannot be undone there."""
+    original = normalize_text(record["text"])
+    return original.replace("ı", "i") if name.startswith("caps") else original
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(PROMOTIONS), st.sampled_from(sorted(obfuscate.OBFUSCATIONS)), st.integers(0, 2**32))
 def test_obfuscations_fold_back(record, name, seed):
-    original = normalize_text(record["text"])
+    original = normalized_original(record, name)
     disguised = obfuscate.OBFUSCATIONS[name](record["text"], random.Random(seed))
     folded = normalize_text(disguised)
     if name in EXACT:
@@ -106,8 +113,8 @@ def test_every_obfuscation_on_every_promotion():
     """Deterministic sweep (hypothesis samples; this covers all records once)."""
     rng = random.Random(0)
     for record in PROMOTIONS:
-        original = normalize_text(record["text"])
         for name, fn in obfuscate.OBFUSCATIONS.items():
+            original = normalized_original(record, name)
             folded = normalize_text(fn(record["text"], rng))
             if name in EXACT:
                 assert folded == original, (name, record["text"])
