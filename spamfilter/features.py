@@ -338,9 +338,9 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
     flags = _FLAGS.take(codes)
     word = (flags & _WORD) != 0
     token_class = word.astype(np.int8) + (word & ((flags & _CJK) != 0))  # 1 word, 2 CJK run
-    change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad
+    change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad, the last a separator
     begin = change[token_class[change] > 0]
-    end = np.append(change, len(codes))[np.searchsorted(change, begin, side="right")]
+    end = change[token_class[change - 1] > 0]  # a token ends where the next class begins
 
     def per_token(mask: np.ndarray) -> np.ndarray:
         running = np.cumsum(mask, dtype=np.int32)  # code 0 is a pad: every token has a code before it
@@ -360,10 +360,10 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
         keep[starts[:-1]] = True  # the pads and the separators
         keep[starts[1:] - 2] = True
         keep[starts[1:] - 1] = True
-    shaped = codes.copy()
-    shaped[begin] = shape
     kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    return HashedBatch.from_codes(shaped[keep], kept_before[starts])
+    shaped = codes[keep]
+    shaped[kept_before[begin]] = shape
+    return HashedBatch.from_codes(shaped, kept_before[starts])
 
 
 def hash_ngrams(
