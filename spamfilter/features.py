@@ -125,8 +125,9 @@ def _columns(raw: np.ndarray, salt: int, hash_bits: int) -> np.ndarray:
 class HashedNgrams:
     """Every n-gram occurrence of a batch, as parts that are each sorted by row.
 
-    ``begin``/``end`` index the joined, padded code array (see :func:`hash_ngrams`)
-    and let the explainer map a column back to the text that produced it.
+    ``begin``/``end`` index the part's joined, padded code array (``codes``: the
+    normalised texts, or their shapes) and let the explainer map a column back to the
+    text that produced it.
     """
 
     rows: list[np.ndarray]
@@ -430,7 +431,8 @@ def ngram_scores(
         """N-grams of each size that fit in a row of ``lengths`` units."""
         return sum(np.maximum(lengths - n + 1, 0) for n in sizes)
 
-    for units, sizes, salt in ((batch, char_ngrams, _CHAR_SALT), (shapes, shapes and SHAPE_NGRAMS, _SHAPE_SALT)):
+    shape_ngrams = SHAPE_NGRAMS if shapes is not None else None
+    for units, sizes, salt in ((batch, char_ngrams, _CHAR_SALT), (shapes, shape_ngrams, _SHAPE_SALT)):
         if sizes:
             sizes = range(sizes[0], sizes[1] + 1)
             sums = units.char_weight_sums(coef, sizes, hash_bits, salt)
