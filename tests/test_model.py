@@ -126,6 +126,43 @@ def test_source_balanced_gives_every_source_the_same_total_weight():
     assert balanced.sum() == pytest.approx(weights.sum())
 
 
+def test_source_balanced_tempers_between_rows_and_sources():
+    from spamfilter.model import source_balanced
+
+    weights = np.ones(5)
+    source_of = np.array([0, 0, 0, 0, 1])  # four rows against one
+    tempered = source_balanced(weights, source_of, power=0.5)
+    # Each row weighs rows ** -0.5: 1/2 against 1, so the sources hold 2 against 1.
+    np.testing.assert_allclose(np.bincount(source_of, weights=tempered) / tempered.sum(), [2 / 3, 1 / 3])
+    assert tempered.sum() == pytest.approx(5.0)
+    np.testing.assert_array_equal(source_balanced(weights, source_of, power=0.0), weights)
+
+
+def test_training_rows_are_weighed_by_their_source(corpus_path, monkeypatch):
+    from sklearn.linear_model import SGDClassifier
+
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])
+    frame = pd.concat([frame, frame[frame["source"] == "alpha"].assign(doc_id=lambda f: f["doc_id"] + "-copy")],
+                      ignore_index=True)  # alpha now has about twice beta's rows
+    rows = frame["source"].map(frame["source"].value_counts()).to_numpy()
+    labeled = frame["label"].notna().to_numpy()
+    seen = []
+    original_fit = SGDClassifier.fit
+
+    def recording_fit(self, X, y, sample_weight=None):
+        seen.append(sample_weight)
+        return original_fit(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(SGDClassifier, "fit", recording_fit)
+    for balance, expected in ((0.0, np.ones(len(frame))), (0.5, rows ** -0.5)):
+        seen.clear()
+        spamfilter.SpamClassifier(**TINY_PARAMS, source_balance=balance).fit(frame, frame["label"])
+        final, = [weights for weights in seen if len(weights) == labeled.sum()]  # the fit on every labeled row
+        np.testing.assert_allclose(final / final[0], expected[labeled] / expected[labeled][0])
+
+
 def test_the_calibration_weighs_each_training_source_the_same(corpus_path, monkeypatch):
     from sklearn.linear_model import LogisticRegression
 
