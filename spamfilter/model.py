@@ -51,7 +51,7 @@ def source_balanced(weights: np.ndarray, source_of: np.ndarray, power: float = 1
     total weight proportional to its total ``** (1 - power)``: the same for all with
     ``power`` 1, unchanged with 0. The overall total stays what it was."""
     totals = np.bincount(source_of, weights=weights)
-    scaled = weights * totals[source_of] ** -power
+    scaled = weights * np.power(totals, -power, out=np.zeros_like(totals), where=totals > 0)[source_of]
     return scaled * (weights.sum() / scaled.sum())
 
 
@@ -67,7 +67,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     transfers less than a paragraph's length does, and its log-odds are over-confident.
     When the training rows come from several sources (a ``source`` column, e.g. sites),
     each row weighs (rows of its source) ** -``source_balance``, so that the largest crawl
-    does not teach its site's conventions as if they were the web's, and the first stage is also fitted ``source_folds`` times grouped by source; a third tiny
+    does not teach its site's conventions as if they were the web's, and the first stage
+    is also fitted ``source_folds`` times grouped by source; a third tiny
     logistic regression, ``calibration_``, fitted on those out-of-source scores (each source
     weighing the same), maps the two-stage log-odds and log(1 + tokens) to what they mean
     on an unseen source.
