@@ -110,6 +110,23 @@ def _codes(texts: Sequence[str], pad: str = "") -> tuple[np.ndarray, np.ndarray]
     return codes, starts
 
 
+@dataclass
+class _RawCodes:
+    """Raw texts (each cut at ``MAX_FEATURE_CHARS``) laid out by :func:`_codes` with a
+    space pad, with each code's flags and token class: what the layout cues, the shapes and
+    the token counts read, so a batch is encoded and looked up once for all of them."""
+
+    codes: np.ndarray
+    starts: np.ndarray
+    flags: np.ndarray
+    token_class: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> "_RawCodes":
+        codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
+        return cls(codes, starts, _FLAGS.take(codes), _TOKEN_CLASS.take(codes))
+
+
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier (Fibonacci hashing)
 _CHAR_SALT, _WORD_SALT, _SHAPE_SALT = 100, 0, 200  # keep the n-gram kinds of one length apart
 
@@ -335,13 +352,15 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
 
     Vectorised over the batch like the n-grams (a regex per paragraph costs twice the
     whole prediction)."""
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
-    flags = _FLAGS.take(codes)
-    word = (flags & _WORD) != 0
-    token_class = word.astype(np.int8) + (word & ((flags & _CJK) != 0))  # 1 word, 2 CJK run
+    return _shapes(_RawCodes.of(texts))
+
+
+def _shapes(raw: _RawCodes) -> HashedBatch:
+    """:func:`shape_batch` of texts already encoded."""
+    codes, starts, flags, token_class = raw.codes, raw.starts, raw.flags, raw.token_class
     change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad, the last a separator
     begin = change[token_class[change] > 0]
-    end = change[token_class[change - 1] > 0]  # a token ends where the next class begins
+    end = change[token_class[change - 1] > 0]  # a token ends where the next class begins (a CJK run is one)
 
     def per_token(mask: np.ndarray) -> np.ndarray:
         running = np.cumsum(mask, dtype=np.int32)  # code 0 is a pad: every token has a code before it
@@ -355,16 +374,16 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
          (flags[begin] & _UPPER) != 0],
         [_SHAPE_OF["cjk"], _SHAPE_OF["digits"], _SHAPE_OF["capitals"], _SHAPE_OF["capitalised"]],
         _SHAPE_OF["lower"])
-    keep = (flags & _PUNCT) != 0  # a NUL inside a text is dropped like a space
-    keep[begin] = True
-    if len(texts):
-        keep[starts[:-1]] = True  # the pads and the separators
-        keep[starts[1:] - 2] = True
-        keep[starts[1:] - 1] = True
-    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    shaped = codes[keep]
-    shaped[kept_before[begin]] = shape
-    return HashedBatch.from_codes(shaped, kept_before[starts])
+    role = ((flags & _PUNCT) != 0).view(np.uint8)  # 1: kept as it is (a NUL inside a text goes like a space)
+    role[begin] = 2  # 2: replaced by its token's shape
+    if len(starts) > 1:
+        role[starts[:-1]] = 1  # the pads and the separators
+        role[starts[1:] - 2] = 1
+        role[starts[1:] - 1] = 1
+    kept = np.flatnonzero(role)
+    shaped = codes[kept]
+    shaped[role[kept] == 2] = shape
+    return HashedBatch.from_codes(shaped, np.searchsorted(kept, starts))
 
 
 def hash_ngrams(
@@ -519,34 +538,47 @@ def token_counts(texts: Sequence[str]) -> np.ndarray:
     ``MAX_FEATURE_CHARS``): the ``words`` of :func:`layout_features`, for models without it."""
     if not texts:
         return np.zeros(0)
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
-    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
-    return np.add.reduceat(token_start.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64)
+    raw = _RawCodes.of(texts)
+    token_start = _token_edges(raw.token_class, first=True)
+    return np.add.reduceat(token_start.view(np.uint8), raw.starts[:-1], dtype=np.int32).astype(np.float64)
 
 
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
     """Length, casing, digit, punctuation and link cues of raw paragraph texts (each cut at
     ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already
     lower-case and width-folded)."""
-    n = len(texts)
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
-    flags = _FLAGS.take(codes)
-    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
+    return _layout(_RawCodes.of(texts), normalised)
+
+
+def layout_and_shapes(texts: Sequence[str], normalised: Sequence[str], groups: Sequence[str]
+                      ) -> tuple[Layout | None, HashedBatch | None]:
+    """:func:`layout_features` (if :func:`uses_layout`) and :func:`shapes_of` of raw
+    ``texts``, from one encoding of the batch."""
+    layout, shapes = uses_layout(groups), "shapes" in groups
+    raw = _RawCodes.of(texts) if layout or shapes else None
+    return _layout(raw, normalised) if layout else None, _shapes(raw) if shapes else None
+
+
+def _layout(raw: _RawCodes, normalised: Sequence[str]) -> Layout:
+    """:func:`layout_features` of texts already encoded."""
+    starts, flags = raw.starts, raw.flags
+    n = len(starts) - 1
+    token_start = _token_edges(raw.token_class, first=True)
 
     def per_text(mask: np.ndarray) -> np.ndarray:
-        # Every text spans at least its separator, so no segment is empty.
+        # Every text spans at least its pads and separator, so no segment is empty.
         return np.add.reduceat(mask.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64) if n else np.zeros(0)
 
     def flagged(flag: np.uint8) -> np.ndarray:
         return (flags & flag) != 0
 
-    chars = np.diff(starts).astype(np.float64) - 1
+    chars = np.diff(starts).astype(np.float64) - 3  # less the two pads and the separator
     upper = flagged(_UPPER)
     words = per_text(token_start)
     letters = per_text((flags & (_WORD | _DIGIT)) == _WORD)
     punct = per_text(flagged(_PUNCT))
-    last = np.where(chars > 0, flags[np.maximum(starts[1:] - 2, 0)], 0)
-    first = np.where(chars > 0, flags[starts[:-1]], 0)
+    last = np.where(chars > 0, flags[starts[1:] - 3], 0)
+    first = np.where(chars > 0, flags[starts[:-1] + 1], 0)
     normalised_starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, normalised), dtype=np.int64, count=n) + 1, out=normalised_starts[1:])
     has_url, has_email = _link_rows("\x00".join(normalised), normalised_starts, n)
