@@ -318,11 +318,13 @@ class HashedBatch:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
         if self._tokens is None:
             token_class = _TOKEN_CLASS.take(self.codes)  # take: twice as fast as fancy indexing
-            begin = np.flatnonzero(_token_edges(token_class, first=True))
+            first = _token_edges(token_class, first=True)
+            begin = np.flatnonzero(first)
             end = np.flatnonzero(_token_edges(token_class, first=False)) + 1
             with np.errstate(over="ignore"):
                 raw = (self.prefix.take(end) - self.prefix.take(begin)) * self.inverse.take(begin)
-            row = (np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32)
+            per_row = np.add.reduceat(first.view(np.uint8), self.starts[:-1], dtype=np.int64)
+            row = np.repeat(np.arange(len(per_row), dtype=np.int32), per_row)  # (a search per token is 10x slower)
             self._tokens = (begin, end, raw, row)
         return self._tokens
 
@@ -358,9 +360,9 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
 def _shapes(raw: _RawCodes) -> HashedBatch:
     """:func:`shape_batch` of texts already encoded."""
     codes, starts, flags, token_class = raw.codes, raw.starts, raw.flags, raw.token_class
-    change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad, the last a separator
-    begin = change[token_class[change] > 0]
-    end = change[token_class[change - 1] > 0]  # a token ends where the next class begins (a CJK run is one)
+    change = token_class[1:] != token_class[:-1]  # code 0 is a pad, the last a separator
+    begin = np.flatnonzero(change & (token_class[1:] > 0)) + 1
+    end = np.flatnonzero(change & (token_class[:-1] > 0)) + 1  # where the next class begins (a CJK run is one token)
 
     def per_token(mask: np.ndarray) -> np.ndarray:
         running = np.cumsum(mask, dtype=np.int32)  # code 0 is a pad: every token has a code before it
@@ -380,9 +382,9 @@ def _shapes(raw: _RawCodes) -> HashedBatch:
         role[starts[:-1]] = 1  # the pads and the separators
         role[starts[1:] - 2] = 1
         role[starts[1:] - 1] = 1
-    kept = np.flatnonzero(role)
+    kept = np.flatnonzero(role != 0)  # (a bool mask: flatnonzero of uint8 is eight times slower)
     shaped = codes[kept]
-    shaped[role[kept] == 2] = shape
+    shaped[np.flatnonzero(role[kept] == 2)] = shape
     return HashedBatch.from_codes(shaped, np.searchsorted(kept, starts))
 
 
