@@ -197,32 +197,40 @@ def _hint_flags() -> np.ndarray:
 _HINT_FLAGS = _hint_flags()
 
 
-def _flagged_texts(cased: list[str]) -> np.ndarray:
-    """Indices of the :func:`_case` texts that may hold spaced-out letters, a run of
-    punctuation marks, leetspeak, a "$" or a look-alike letter (the cues steps 3, 5, 6 and
-    7 act on), or a run of spaces or an unprintable character (step 4's slow branch)."""
+def _cues(cased: list[str]) -> np.ndarray:
+    """Per :func:`_case` text, the flags of the cues it may hold: ``_RUN_MARK`` for a run of
+    punctuation marks (step 5), other bits for spaced-out letters, leetspeak, a "$" or a
+    look-alike letter (steps 3, 6 and 7), a run of spaces or an unprintable character (step
+    4's slow branch); 0 for a text that only needs ``strip``."""
     codes = np.frombuffer(("\x00".join(cased) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spans = np.fromiter(map(len, cased), dtype=np.int64, count=len(cased)) + 1  # each text and its NUL
     ends = np.cumsum(spans)
     flags = _HINT_FLAGS.take(codes)
-    hit = flags & _CUE  # nonzero where a text has a cue
+    hit = flags & _CUE
     hit[ends - 1] = 0  # the NULs that separate the texts are no cue (a NUL inside one is)
     hit[:-1] |= flags[:-1] & flags[1:] & (_RUN_MARK | _SPACE)  # "!!", "  "
     hit[1:] |= (flags[:-1] << 1) & flags[1:] & _LEET_DIGIT  # "c4"
     # " x y" not followed by a letter or digit, as _SPACED_HINT
     space_alnum = flags[:-1] & (flags[1:] << 1) & _SPACE
     hit[:-4] |= space_alnum[:-3] & space_alnum[2:-1] & (~flags[4:] << 1)
-    return np.flatnonzero(np.bitwise_or.reduceat(hit, ends - spans))  # no span is empty
+    return np.bitwise_or.reduceat(hit, ends - spans)  # no span is empty
 
 
 def normalize_texts(texts: Sequence[str]) -> list[str]:
     """:func:`normalize_text` of each text, with the common case settled for the batch at
     once: every text is cased (steps 1-2, C string methods), one vectorised scan finds the
     few that show a cue of steps 3-7 or need more than ``strip`` for step 4, and only
-    those take the exact path; the rest are merely stripped."""
+    those take the exact path; the rest are merely stripped.
+
+    A text whose only cue is a run of punctuation marks needs step 5 alone: collapsing a
+    run leaves every pair of neighbouring characters one that was there, so it cannot
+    make a cue of the other steps."""
     cased = [_case(text) for text in texts]
     normalised = list(map(str.strip, cased))
     if cased:
-        for index in _flagged_texts(cased).tolist():
+        cues = _cues(cased)
+        for index in np.flatnonzero(cues == _RUN_MARK).tolist():
+            normalised[index] = _PUNCT_RUN.sub(_THE_MARK, normalised[index])
+        for index in np.flatnonzero(cues & ~_RUN_MARK).tolist():
             normalised[index] = _settle(_tidy(_space(cased[index])))
     return normalised
