@@ -766,7 +766,7 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
     seen = _regions_seen(_group_ids(keys.view(np.uint64)[edge], doc[edge]), region[edge])
     same_text[edge] = (seen & other_end[edge]) > 0
 
-    chosen = (tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0)
+    chosen = np.flatnonzero((tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0))  # (faster than a mask)
     row, raw = tokens.row[chosen], tokens.raw[chosen]
     seen = _regions_seen(_group_ids(raw, doc[row]), region[row])
     good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
