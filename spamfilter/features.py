@@ -123,6 +123,7 @@ class _RawCodes:
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> "_RawCodes":
+        """Encode a batch of raw texts."""
         codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
         return cls(codes, starts, _FLAGS.take(codes), _TOKEN_CLASS.take(codes))
 
@@ -384,7 +385,7 @@ def _shapes(raw: _RawCodes) -> HashedBatch:
         role[starts[1:] - 1] = 1
     kept = np.flatnonzero(role != 0)  # (a bool mask: flatnonzero of uint8 is eight times slower)
     shaped = codes[kept]
-    shaped[np.flatnonzero(role[kept] == 2)] = shape
+    shaped[role[kept] == 2] = shape
     return HashedBatch.from_codes(shaped, np.searchsorted(kept, starts))
 
 
