@@ -723,8 +723,7 @@ def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray
     sizes = np.diff(starts)
     doc = np.repeat(np.arange(len(sizes)), sizes)
     nonempty = tokens.nonempty
-    ids = _group_ids(keys.view(np.uint64), doc)
-    copies = np.bincount(ids)[ids] - 1
+    copies = _Pairs.of(keys.view(np.uint64), doc).counts() - 1
     copies[~nonempty] = 0
     at_other_end, shared_words = _edge_repetition(tokens, keys, doc, starts, nonempty)
     return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
@@ -734,18 +733,40 @@ _HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
 EDGE_WORD_CHARS = 4  # words this long or longer carry a brand or campaign; shorter ones are function words
 
 
-def _group_ids(keys: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """One id per distinct (group, key) pair (64-bit mixing; a collision is vanishingly rare)."""
-    with np.errstate(over="ignore"):
-        mixed = keys ^ (groups.astype(np.uint64) * _MULTIPLIER)
-    return np.unique(mixed, return_inverse=True)[1].ravel()
+@dataclass
+class _Pairs:
+    """Items grouped by their (group, key) pair (64-bit mixing; a collision is vanishingly
+    rare): ``order`` sorts them by pair and each run of one pair begins at ``first`` in it.
+    One sort serves counts, unions and one item per pair (np.unique with its inverse sorts
+    just the same, and a union over it then needs the slow ``ufunc.at``)."""
 
+    order: np.ndarray
+    first: np.ndarray
 
-def _regions_seen(ids: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """For each item, the union of the regions of every item with the same id."""
-    seen = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.uint8)
-    np.bitwise_or.at(seen, ids, region)
-    return seen[ids]
+    @classmethod
+    def of(cls, keys: np.ndarray, groups: np.ndarray) -> "_Pairs":
+        """Group the items with ``keys`` (uint64) in ``groups``."""
+        with np.errstate(over="ignore"):
+            mixed = keys ^ (groups.astype(np.uint64) * _MULTIPLIER)
+        order = np.argsort(mixed)
+        ordered = mixed[order]
+        begins = np.ones(len(order), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=begins[1:])
+        return cls(order, np.flatnonzero(begins))
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Each item's entry of ``values`` (one per pair, in the order of ``first``)."""
+        out = np.empty(len(self.order), dtype=values.dtype)
+        out[self.order] = np.repeat(values, np.diff(self.first, append=len(self.order)))
+        return out
+
+    def counts(self) -> np.ndarray:
+        """For each item, how many items share its pair."""
+        return self.spread(np.diff(self.first, append=len(self.order)))
+
+    def union(self, region: np.ndarray) -> np.ndarray:
+        """For each item, the union of the ``region`` flags of every item with its pair."""
+        return self.spread(np.bitwise_or.reduceat(region[self.order], self.first))
 
 
 def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, starts: np.ndarray,
@@ -764,16 +785,17 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
 
     same_text = np.zeros(n)
     edge = np.flatnonzero((other_end > 0) & nonempty)
-    seen = _regions_seen(_group_ids(keys.view(np.uint64)[edge], doc[edge]), region[edge])
+    seen = _Pairs.of(keys.view(np.uint64)[edge], doc[edge]).union(region[edge])
     same_text[edge] = (seen & other_end[edge]) > 0
 
     chosen = np.flatnonzero((tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0))  # (faster than a mask)
     row, raw = tokens.row[chosen], tokens.raw[chosen]
-    seen = _regions_seen(_group_ids(raw, doc[row]), region[row])
+    seen = _Pairs.of(raw, doc[row]).union(region[row])
     good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
     at_edge = np.flatnonzero(other_end[row] > 0)
     row, raw, good = row[at_edge], raw[at_edge], good[at_edge]
-    _, first = np.unique(_group_ids(raw, row), return_index=True)  # each distinct word of a paragraph once
+    pairs = _Pairs.of(raw, row)
+    first = pairs.order[pairs.first]  # each distinct word of a paragraph once
     total = np.bincount(row[first], minlength=n)
     hits = np.bincount(row[first], weights=good[first], minlength=n)
     return same_text, np.where(total > 0, hits / np.maximum(total, 1), 0.0)
