@@ -25,11 +25,9 @@ from .features import (
     document_batches,
     document_starts,
     hash_ngrams,
-    layout_features,
+    layout_and_shapes,
     ngram_settings,
-    shapes_of,
     text_keys,
-    uses_layout,
 )
 
 
@@ -129,10 +127,9 @@ class ParagraphFeatures(TransformerMixin, BaseEstimator):
             width = 2**self.hash_bits
             normalised = feature_texts(texts)
             batch = HashedBatch(normalised)
-            shapes = shapes_of(texts, self.groups)
+            layout, shapes = layout_and_shapes(texts, normalised, self.groups)
             parts = (_ngram_parts(hash_ngrams(batch, self.hash_bits, chars, words, shapes), n)
                      if chars or words or shapes is not None else [])
-            layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
             tokens = batch.word_tokens() if "repetition" in self.groups else None
             dense = dense_features(layout, tokens, text_keys(normalised), starts, self.groups)
             if dense is not None:

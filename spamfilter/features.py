@@ -110,6 +110,24 @@ def _codes(texts: Sequence[str], pad: str = "") -> tuple[np.ndarray, np.ndarray]
     return codes, starts
 
 
+@dataclass
+class _RawCodes:
+    """Raw texts (each cut at ``MAX_FEATURE_CHARS``) laid out by :func:`_codes` with a
+    space pad, with each code's flags and token class: what the layout cues, the shapes and
+    the token counts read, so a batch is encoded and looked up once for all of them."""
+
+    codes: np.ndarray
+    starts: np.ndarray
+    flags: np.ndarray
+    token_class: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> "_RawCodes":
+        """Encode a batch of raw texts."""
+        codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
+        return cls(codes, starts, _FLAGS.take(codes), _TOKEN_CLASS.take(codes))
+
+
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier (Fibonacci hashing)
 _CHAR_SALT, _WORD_SALT, _SHAPE_SALT = 100, 0, 200  # keep the n-gram kinds of one length apart
 
@@ -301,11 +319,13 @@ class HashedBatch:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
         if self._tokens is None:
             token_class = _TOKEN_CLASS.take(self.codes)  # take: twice as fast as fancy indexing
-            begin = np.flatnonzero(_token_edges(token_class, first=True))
+            first = _token_edges(token_class, first=True)
+            begin = np.flatnonzero(first)
             end = np.flatnonzero(_token_edges(token_class, first=False)) + 1
             with np.errstate(over="ignore"):
                 raw = (self.prefix.take(end) - self.prefix.take(begin)) * self.inverse.take(begin)
-            row = (np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32)
+            per_row = np.add.reduceat(first.view(np.uint8), self.starts[:-1], dtype=np.int64)
+            row = np.repeat(np.arange(len(per_row), dtype=np.int32), per_row)  # (a search per token is 10x slower)
             self._tokens = (begin, end, raw, row)
         return self._tokens
 
@@ -335,13 +355,15 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
 
     Vectorised over the batch like the n-grams (a regex per paragraph costs twice the
     whole prediction)."""
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts], pad=" ")
-    flags = _FLAGS.take(codes)
-    word = (flags & _WORD) != 0
-    token_class = word.astype(np.int8) + (word & ((flags & _CJK) != 0))  # 1 word, 2 CJK run
-    change = np.flatnonzero(token_class[1:] != token_class[:-1]) + 1  # code 0 is a pad, the last a separator
-    begin = change[token_class[change] > 0]
-    end = change[token_class[change - 1] > 0]  # a token ends where the next class begins
+    return _shapes(_RawCodes.of(texts))
+
+
+def _shapes(raw: _RawCodes) -> HashedBatch:
+    """:func:`shape_batch` of texts already encoded."""
+    codes, starts, flags, token_class = raw.codes, raw.starts, raw.flags, raw.token_class
+    change = token_class[1:] != token_class[:-1]  # code 0 is a pad, the last a separator
+    begin = np.flatnonzero(change & (token_class[1:] > 0)) + 1
+    end = np.flatnonzero(change & (token_class[:-1] > 0)) + 1  # where the next class begins (a CJK run is one token)
 
     def per_token(mask: np.ndarray) -> np.ndarray:
         running = np.cumsum(mask, dtype=np.int32)  # code 0 is a pad: every token has a code before it
@@ -355,16 +377,16 @@ def shape_batch(texts: Sequence[str]) -> HashedBatch:
          (flags[begin] & _UPPER) != 0],
         [_SHAPE_OF["cjk"], _SHAPE_OF["digits"], _SHAPE_OF["capitals"], _SHAPE_OF["capitalised"]],
         _SHAPE_OF["lower"])
-    keep = (flags & _PUNCT) != 0  # a NUL inside a text is dropped like a space
-    keep[begin] = True
-    if len(texts):
-        keep[starts[:-1]] = True  # the pads and the separators
-        keep[starts[1:] - 2] = True
-        keep[starts[1:] - 1] = True
-    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    shaped = codes[keep]
-    shaped[kept_before[begin]] = shape
-    return HashedBatch.from_codes(shaped, kept_before[starts])
+    role = ((flags & _PUNCT) != 0).view(np.uint8)  # 1: kept as it is (a NUL inside a text goes like a space)
+    role[begin] = 2  # 2: replaced by its token's shape
+    if len(starts) > 1:
+        role[starts[:-1]] = 1  # the pads and the separators
+        role[starts[1:] - 2] = 1
+        role[starts[1:] - 1] = 1
+    kept = np.flatnonzero(role != 0)  # (a bool mask: flatnonzero of uint8 is eight times slower)
+    shaped = codes[kept]
+    shaped[role[kept] == 2] = shape
+    return HashedBatch.from_codes(shaped, np.searchsorted(kept, starts))
 
 
 def hash_ngrams(
@@ -519,34 +541,47 @@ def token_counts(texts: Sequence[str]) -> np.ndarray:
     ``MAX_FEATURE_CHARS``): the ``words`` of :func:`layout_features`, for models without it."""
     if not texts:
         return np.zeros(0)
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
-    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
-    return np.add.reduceat(token_start.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64)
+    raw = _RawCodes.of(texts)
+    token_start = _token_edges(raw.token_class, first=True)
+    return np.add.reduceat(token_start.view(np.uint8), raw.starts[:-1], dtype=np.int32).astype(np.float64)
 
 
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
     """Length, casing, digit, punctuation and link cues of raw paragraph texts (each cut at
     ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already
     lower-case and width-folded)."""
-    n = len(texts)
-    codes, starts = _codes([t[:MAX_FEATURE_CHARS] for t in texts])
-    flags = _FLAGS.take(codes)
-    token_start = _token_edges(_TOKEN_CLASS.take(codes), first=True)
+    return _layout(_RawCodes.of(texts), normalised)
+
+
+def layout_and_shapes(texts: Sequence[str], normalised: Sequence[str], groups: Sequence[str]
+                      ) -> tuple[Layout | None, HashedBatch | None]:
+    """:func:`layout_features` (if :func:`uses_layout`) and :func:`shapes_of` of raw
+    ``texts``, from one encoding of the batch."""
+    layout, shapes = uses_layout(groups), "shapes" in groups
+    raw = _RawCodes.of(texts) if layout or shapes else None
+    return _layout(raw, normalised) if layout else None, _shapes(raw) if shapes else None
+
+
+def _layout(raw: _RawCodes, normalised: Sequence[str]) -> Layout:
+    """:func:`layout_features` of texts already encoded."""
+    starts, flags = raw.starts, raw.flags
+    n = len(starts) - 1
+    token_start = _token_edges(raw.token_class, first=True)
 
     def per_text(mask: np.ndarray) -> np.ndarray:
-        # Every text spans at least its separator, so no segment is empty.
+        # Every text spans at least its pads and separator, so no segment is empty.
         return np.add.reduceat(mask.view(np.uint8), starts[:-1], dtype=np.int32).astype(np.float64) if n else np.zeros(0)
 
     def flagged(flag: np.uint8) -> np.ndarray:
         return (flags & flag) != 0
 
-    chars = np.diff(starts).astype(np.float64) - 1
+    chars = np.diff(starts).astype(np.float64) - 3  # less the two pads and the separator
     upper = flagged(_UPPER)
     words = per_text(token_start)
     letters = per_text((flags & (_WORD | _DIGIT)) == _WORD)
     punct = per_text(flagged(_PUNCT))
-    last = np.where(chars > 0, flags[np.maximum(starts[1:] - 2, 0)], 0)
-    first = np.where(chars > 0, flags[starts[:-1]], 0)
+    last = np.where(chars > 0, flags[starts[1:] - 3], 0)
+    first = np.where(chars > 0, flags[starts[:-1] + 1], 0)
     normalised_starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, normalised), dtype=np.int64, count=n) + 1, out=normalised_starts[1:])
     has_url, has_email = _link_rows("\x00".join(normalised), normalised_starts, n)
@@ -688,8 +723,7 @@ def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray
     sizes = np.diff(starts)
     doc = np.repeat(np.arange(len(sizes)), sizes)
     nonempty = tokens.nonempty
-    ids = _group_ids(keys.view(np.uint64), doc)
-    copies = np.bincount(ids)[ids] - 1
+    copies = _Pairs.of(keys.view(np.uint64), doc).counts() - 1
     copies[~nonempty] = 0
     at_other_end, shared_words = _edge_repetition(tokens, keys, doc, starts, nonempty)
     return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
@@ -699,18 +733,40 @@ _HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
 EDGE_WORD_CHARS = 4  # words this long or longer carry a brand or campaign; shorter ones are function words
 
 
-def _group_ids(keys: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """One id per distinct (group, key) pair (64-bit mixing; a collision is vanishingly rare)."""
-    with np.errstate(over="ignore"):
-        mixed = keys ^ (groups.astype(np.uint64) * _MULTIPLIER)
-    return np.unique(mixed, return_inverse=True)[1].ravel()
+@dataclass
+class _Pairs:
+    """Items grouped by their (group, key) pair (64-bit mixing; a collision is vanishingly
+    rare): ``order`` sorts them by pair and each run of one pair begins at ``first`` in it.
+    One sort serves counts, unions and one item per pair (np.unique with its inverse sorts
+    just the same, and a union over it then needs the slow ``ufunc.at``)."""
 
+    order: np.ndarray
+    first: np.ndarray
 
-def _regions_seen(ids: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """For each item, the union of the regions of every item with the same id."""
-    seen = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.uint8)
-    np.bitwise_or.at(seen, ids, region)
-    return seen[ids]
+    @classmethod
+    def of(cls, keys: np.ndarray, groups: np.ndarray) -> "_Pairs":
+        """Group the items with ``keys`` (uint64) in ``groups``."""
+        with np.errstate(over="ignore"):
+            mixed = keys ^ (groups.astype(np.uint64) * _MULTIPLIER)
+        order = np.argsort(mixed)
+        ordered = mixed[order]
+        begins = np.ones(len(order), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=begins[1:])
+        return cls(order, np.flatnonzero(begins))
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Each item's entry of ``values`` (one per pair, in the order of ``first``)."""
+        out = np.empty(len(self.order), dtype=values.dtype)
+        out[self.order] = np.repeat(values, np.diff(self.first, append=len(self.order)))
+        return out
+
+    def counts(self) -> np.ndarray:
+        """For each item, how many items share its pair."""
+        return self.spread(np.diff(self.first, append=len(self.order)))
+
+    def union(self, region: np.ndarray) -> np.ndarray:
+        """For each item, the union of the ``region`` flags of every item with its pair."""
+        return self.spread(np.bitwise_or.reduceat(region[self.order], self.first))
 
 
 def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, starts: np.ndarray,
@@ -729,16 +785,17 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
 
     same_text = np.zeros(n)
     edge = np.flatnonzero((other_end > 0) & nonempty)
-    seen = _regions_seen(_group_ids(keys.view(np.uint64)[edge], doc[edge]), region[edge])
+    seen = _Pairs.of(keys.view(np.uint64)[edge], doc[edge]).union(region[edge])
     same_text[edge] = (seen & other_end[edge]) > 0
 
-    chosen = (tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0)
+    chosen = np.flatnonzero((tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0))  # (faster than a mask)
     row, raw = tokens.row[chosen], tokens.raw[chosen]
-    seen = _regions_seen(_group_ids(raw, doc[row]), region[row])
+    seen = _Pairs.of(raw, doc[row]).union(region[row])
     good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
     at_edge = np.flatnonzero(other_end[row] > 0)
     row, raw, good = row[at_edge], raw[at_edge], good[at_edge]
-    _, first = np.unique(_group_ids(raw, row), return_index=True)  # each distinct word of a paragraph once
+    pairs = _Pairs.of(raw, row)
+    first = pairs.order[pairs.first]  # each distinct word of a paragraph once
     total = np.bincount(row[first], minlength=n)
     hits = np.bincount(row[first], weights=good[first], minlength=n)
     return same_text, np.where(total > 0, hits / np.maximum(total, 1), 0.0)

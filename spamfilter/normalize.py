@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from operator import methodcaller
 
 import numpy as np
 
@@ -58,6 +59,7 @@ _SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_](?![^\W_])")
 # One punctuation mark repeated ("!!!", "???", "....", "$$$", "***").
 _PUNCT_CHARS = r"[!?.,;:*~=+#|$_\-•·★☆♥❤]"
 _PUNCT_RUN = re.compile("(" + _PUNCT_CHARS + r")\1+")
+_THE_MARK = methodcaller("group", 1)  # replacement of a run: a C call, where the template r"\1" is Python code
 _PUNCT_HINT = re.compile(_PUNCT_CHARS + "{2}")
 
 # Leetspeak: a Latin letter, a run of leet digits, a Latin letter (so CJK text such as
@@ -104,34 +106,39 @@ def _fold_word(match: re.Match) -> str:
     return match.group().translate(_CONFUSABLE_TABLE)
 
 
-def _fold(text: str) -> str:
-    """Steps 1-4 (and step 3 for text with runs of spaces): what every text goes through."""
+def _case(text: str) -> str:
+    """Steps 1-2: what changes characters one by one (``lower`` alone for ASCII text)."""
     if text.isascii():
-        text = text.lower()
-    else:
-        if not text.isprintable():  # cheap gate: invisible (Cf) chars are not printable
-            text = _INVISIBLE.sub("", text)
-        text = unicodedata.normalize("NFKC", text).casefold()
-        text = unicodedata.normalize("NFKC", text)
+        return text.lower()
+    if not text.isprintable():  # cheap gate: invisible (Cf) chars are not printable
+        text = _INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return unicodedata.normalize("NFKC", text)
+
+
+def _space(text: str) -> str:
+    """Step 4 of a :func:`_case` text (and step 3 where runs of spaces separate words)."""
     if "  " in text or not text.isprintable():  # any whitespace but " " is unprintable
         # NUL separates texts in the batch arrays of the features: read it as a space.
         text = text.replace("\x00", " ")
         # Spaced-out words first, while 2+ spaces still separate them.
         text = _SPACED_LETTERS.sub(_join_letters, text)
-        text = " ".join(text.split())  # same whitespace set as regex \s; also strips
-    else:
-        text = text.strip()
+        return " ".join(text.split())  # same whitespace set as regex \s; also strips
+    return text.strip()
+
+
+def _tidy(text: str) -> str:
+    """Steps 3 and 5 of a folded text: spaced-out letters and runs of one punctuation mark."""
+    if _SPACED_HINT.search(text):
+        text = _SPACED_LETTERS.sub(_join_letters, text)
+    if _PUNCT_HINT.search(text):
+        text = _PUNCT_RUN.sub(_THE_MARK, text)
     return text
 
 
 def _base(text: str) -> str:
     """Steps 1-5: invisible chars, NFKC+casefold, spaced letters, whitespace, punctuation."""
-    text = _fold(text)
-    if _SPACED_HINT.search(text):
-        text = _SPACED_LETTERS.sub(_join_letters, text)
-    if _PUNCT_HINT.search(text):
-        text = _PUNCT_RUN.sub(r"\1", text)
-    return text
+    return _tidy(_space(_case(text)))
 
 
 def _deobfuscate(text: str) -> str:
@@ -150,7 +157,11 @@ def normalize_text(text: str) -> str:
 
     Idempotent: ``normalize_text(normalize_text(x)) == normalize_text(x)``.
     """
-    text = _base(text)
+    return _settle(_base(text))
+
+
+def _settle(text: str) -> str:
+    """Steps 6-7 of a :func:`_base` text, and the re-runs they call for."""
     for _ in range(3):
         folded = _deobfuscate(text)
         if folded == text:
@@ -160,50 +171,66 @@ def normalize_text(text: str) -> str:
 
 
 # What the hint regexes look for, as one byte of flags per code point, so a whole batch of
-# folded texts is screened with numpy. Each flag over-approximates its regex: a flagged
-# text merely takes the exact path.
-_ALNUM, _RUN_MARK, _LATIN_LETTER, _LEET_DIGIT, _SUSPECT = (np.uint8(1 << bit) for bit in range(5))
+# cased texts is screened with numpy. Each flag over-approximates its regex: a flagged
+# text merely takes the exact path. _SPACE and _LEET_DIGIT sit one bit above _ALNUM and
+# _LATIN_LETTER, so "a space, then a letter" and "a Latin letter, then a leet digit" are a
+# shift and an AND. _CUE marks a character that is a cue on its own: "$", a look-alike, and
+# whatever would send a text down the slow branch of step 4 (an unprintable character)
+# or is not classified here (anything beyond the Basic Multilingual Plane).
+_ALNUM, _SPACE, _LATIN_LETTER, _LEET_DIGIT, _RUN_MARK, _CUE = (np.uint8(1 << bit) for bit in range(6))
 
 
 def _hint_flags() -> np.ndarray:
     bmp = "".join(map(chr, range(0x10000)))
-    flags = np.full(0x110000, _ALNUM, dtype=np.uint8)
-    flags[:0x10000] = np.fromiter(map(str.isalnum, bmp), dtype=bool, count=0x10000) * _ALNUM
+    flags = np.full(0x110000, _CUE, dtype=np.uint8)
+    flags[:0x10000] = (np.fromiter(map(str.isalnum, bmp), dtype=bool, count=0x10000) * _ALNUM
+                       | ~np.fromiter(map(str.isprintable, bmp), dtype=bool, count=0x10000) * _CUE)
+    flags[ord(" ")] |= _SPACE
     flags[[ord(c) for c in "!?.,;:*~=+#|$_-•·★☆♥❤"]] |= _RUN_MARK
     for lo, hi in (("a", "z"), ("ß", "ö"), ("ø", "ɏ")):
         flags[ord(lo):ord(hi) + 1] |= _LATIN_LETTER
     flags[[ord(c) for c in "013457"]] |= _LEET_DIGIT
-    flags[[ord(c) for c in "$" + "".join(_CONFUSABLES)]] |= _SUSPECT
+    flags[[ord(c) for c in "$" + "".join(_CONFUSABLES)]] |= _CUE
     return flags
 
 
 _HINT_FLAGS = _hint_flags()
 
 
-def _flagged_texts(texts: list[str]) -> np.ndarray:
-    """Indices of the texts that may hold spaced-out letters, a run of punctuation marks,
-    leetspeak, a "$" or a look-alike letter (the cues steps 3, 5, 6 and 7 act on)."""
-    codes = np.frombuffer(("\x00".join(texts) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def _cues(cased: list[str]) -> np.ndarray:
+    """Per :func:`_case` text, the flags of the cues it may hold: ``_RUN_MARK`` for a run of
+    punctuation marks (step 5), other bits for spaced-out letters, leetspeak, a "$" or a
+    look-alike letter (steps 3, 6 and 7), a run of spaces or an unprintable character (step
+    4's slow branch); 0 for a text that only needs ``strip``."""
+    codes = np.frombuffer(("\x00".join(cased) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spans = np.fromiter(map(len, cased), dtype=np.int64, count=len(cased)) + 1  # each text and its NUL
+    ends = np.cumsum(spans)
     flags = _HINT_FLAGS.take(codes)
-    hit = (flags & _SUSPECT) > 0
-    run = (flags & _RUN_MARK) > 0
-    hit[:-1] |= run[:-1] & run[1:]
-    latin = (flags & _LATIN_LETTER) > 0
-    hit[1:] |= ((flags[1:] & _LEET_DIGIT) > 0) & latin[:-1]
-    space = codes == 32
-    alnum = (flags & _ALNUM) > 0
+    hit = flags & _CUE
+    hit[ends - 1] = 0  # the NULs that separate the texts are no cue (a NUL inside one is)
+    hit[:-1] |= flags[:-1] & flags[1:] & (_RUN_MARK | _SPACE)  # "!!", "  "
+    hit[1:] |= (flags[:-1] << 1) & flags[1:] & _LEET_DIGIT  # "c4"
     # " x y" not followed by a letter or digit, as _SPACED_HINT
-    hit[:-4] |= space[:-4] & alnum[1:-3] & space[2:-2] & alnum[3:-1] & ~alnum[4:]
-    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    return np.unique(np.searchsorted(ends, np.flatnonzero(hit), side="right"))
+    space_alnum = flags[:-1] & (flags[1:] << 1) & _SPACE
+    hit[:-4] |= space_alnum[:-3] & space_alnum[2:-1] & (~flags[4:] << 1)
+    return np.bitwise_or.reduceat(hit, ends - spans)  # no span is empty
 
 
 def normalize_texts(texts: Sequence[str]) -> list[str]:
     """:func:`normalize_text` of each text, with the common case settled for the batch at
-    once: every text is folded (steps 1-4, C string methods), one vectorised scan finds
-    the few that show a cue of steps 3-7, and only those take the exact path."""
-    folded = [_fold(text) for text in texts]
-    if folded:
-        for index in _flagged_texts(folded).tolist():
-            folded[index] = normalize_text(texts[index])
-    return folded
+    once: every text is cased (steps 1-2, C string methods), one vectorised scan finds the
+    few that show a cue of steps 3-7 or need more than ``strip`` for step 4, and only
+    those take the exact path; the rest are merely stripped.
+
+    A text whose only cue is a run of punctuation marks needs step 5 alone: collapsing a
+    run leaves every pair of neighbouring characters one that was there, so it cannot
+    make a cue of the other steps."""
+    cased = [_case(text) for text in texts]
+    normalised = list(map(str.strip, cased))
+    if cased:
+        cues = _cues(cased)
+        for index in np.flatnonzero(cues == _RUN_MARK).tolist():
+            normalised[index] = _PUNCT_RUN.sub(_THE_MARK, normalised[index])
+        for index in np.flatnonzero(cues & ~_RUN_MARK).tolist():
+            normalised[index] = _settle(_tidy(_space(cased[index])))
+    return normalised

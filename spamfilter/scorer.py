@@ -27,14 +27,12 @@ from .features import (
     dense_names,
     document_batches,
     feature_texts,
-    layout_features,
+    layout_and_shapes,
     ngram_scores,
     ngram_settings,
-    shapes_of,
     score_context_features,
     text_keys,
     token_counts,
-    uses_layout,
 )
 from .thresholds import operating_point
 
@@ -99,10 +97,9 @@ class LinearScorer:
         normalised = feature_texts(texts)
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
-        layout = layout_features(texts, normalised) if uses_layout(self.groups) else None
+        layout, shapes = layout_and_shapes(texts, normalised, self.groups)
         return ParagraphParts(
-            text_keys(normalised),
-            ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes_of(texts, self.groups)), layout,
+            text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
             batch.word_tokens() if "repetition" in self.groups else None,
             token_counts(texts) if layout is None else layout.words)
 

@@ -86,6 +86,45 @@ def test_batch_equals_one_by_one(texts):
     assert normalize_texts(texts) == [normalize_text(t) for t in texts]
 
 
+# Texts where the batch's shortcuts (lower-casing, a vectorised scan over the batch laid
+# end to end with NULs, then strip) could part from the exact path: NUL, lone surrogates,
+# combining marks at either end (which must not compose across texts), Turkish and German
+# case mappings, full-width and mathematical letters, invisible characters with and
+# without another unprintable one, text that NFKC or casefold lengthens or shortens,
+# every kind of whitespace, characters beyond the Basic Multilingual Plane next to a
+# spaced-out word, and each cue of steps 3-7 at a text's edge.
+_BATCH_CASES = [
+    "", " ", "  ", "\x00", "a\x00b", " \x00 ", "\ud800", "x \udfff y", "\udbff\udc00",
+    "\u0301", "\u0301abc", "abc\u0301", "e\u0301", "\u0308o", "ı", "I", "İstanbul", "KAYISI", "ΟΔΟΣ", "ς",
+    "Straße", "STRASSE", "ß", "ẞ", "ＦＲＥＥ ＳＰＩＮＳ", "\U0001d5d9\U0001d5e5", "ﬁne", "ǅ", "㎒", "½", "ﾊﾟ",
+    "F\u200bR\u200dE\ufeffE", "\u200b", "a\u034fb", "a\xa0b\u034f", "\u00ad", "\u2060x\u2060",
+    "a\tb", "a\nb", "a\u2028b", "a\u3000b", "a\x1fb", "a\x7fb", "\xa0", " a ", "a  b", "\xa0 x",
+    "x a b\U0001F600", "\U0001F600 a b c", "x a b\U00010400", "x a b", "a b", "b c", "!", "!!", "..", "$",
+    "ca$ino", "c4", "4s", "c4s1n0", "Сlаim", "а", "x\ue000", "\U000e0001en", "\U0010ffff",
+]
+
+
+def test_batch_equals_one_by_one_on_tricky_texts():
+    expected = {text: normalize_text(text) for text in _BATCH_CASES}
+    assert normalize_texts(_BATCH_CASES) == list(expected.values())
+    for text in _BATCH_CASES:  # every pair, so each case also sits at both ends of a neighbour
+        pairs = [(text, other) for other in _BATCH_CASES]
+        flat = [t for pair in pairs for t in pair]
+        assert normalize_texts(flat) == [expected[t] for t in flat], text
+
+
+_ODD = st.text(alphabet=st.one_of(
+    st.characters(codec=None, categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Lu", "Ll", "So")),
+    st.sampled_from([c for c in "".join(_BATCH_CASES)] + list(" ab1$!")),
+), max_size=30)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.text(max_size=60), _TRICKY, _ODD), max_size=12))
+def test_batch_equals_one_by_one_on_odd_unicode(texts):
+    assert normalize_texts(texts) == [normalize_text(t) for t in texts]
+
+
 EXACT = {"homoglyph", "fullwidth", "zero_width", "spaced", "leet", "caps"}
 
 
