@@ -138,6 +138,15 @@ def test_source_balanced_tempers_between_rows_and_sources():
     np.testing.assert_array_equal(source_balanced(weights, source_of, power=0.0), weights)
 
 
+@pytest.mark.parametrize("balance", [-0.5, 1.5, float("nan")])
+def test_source_balance_outside_zero_to_one_is_refused(corpus_path, balance):
+    from spamfilter.tables import read_corpus
+
+    frame = read_corpus([str(corpus_path)])
+    with pytest.raises(ValueError, match="source_balance must be between 0"):
+        spamfilter.SpamClassifier(**TINY_PARAMS, source_balance=balance).fit(frame, frame["label"])
+
+
 def test_training_rows_are_weighed_by_their_source(corpus_path, monkeypatch):
     from sklearn.linear_model import SGDClassifier
 
