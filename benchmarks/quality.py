@@ -76,7 +76,7 @@ def spamfilter_scores(frames, matrices, params, held_out: str, train: list[str] 
     matrix = sp.vstack([matrices[name] for name in train], format="csr")
     labels = np.concatenate([frames[name]["label"].to_numpy() for name in train])
     doc_ids = np.concatenate([frames[name]["doc_id"].to_numpy() for name in train])
-    sources = np.concatenate([np.full(len(frames[name]), base_source(name), dtype=object) for name in train])
+    sources = np.concatenate([np.full(len(frames[name]), training_source(name), dtype=object) for name in train])
     texts = [t for name in train for t in frames[name]["text"].tolist()]
     model.fit_transformed(features, matrix, labels, doc_ids, texts, sources=sources)
     if held_out not in matrices:
@@ -181,10 +181,11 @@ def promotion_part(source: str) -> str:
     return f"promotion on {source} pages"
 
 
-def base_source(part: str) -> str:
-    """The benchmark source whose pages a training part holds (a :func:`promotion_part`'s
-    too): the groups of the model's out-of-source calibration."""
-    return part.removeprefix("promotion on ").removesuffix(" pages")
+def training_source(part: str) -> str:
+    """The source a training part is weighed and calibrated under, as ``spamfilter train``
+    does for the shipped model: its benchmark, or "promotion" (the ``source`` the promotion
+    corpus's documents carry) for a :func:`promotion_part`."""
+    return "promotion" if part.startswith("promotion on ") else part
 
 
 def promotion_by_base(build: Path) -> dict[str, pd.DataFrame]:
