@@ -42,7 +42,7 @@ DEFAULT_ALPHA = 1e-5
 DEFAULT_EPOCHS = 8
 # How far training evens out the sources: a row weighs (rows of its source) ** -SOURCE_BALANCE.
 # 0.5 (a source with 100x the rows weighs 10x as much) was chosen by leave-one-source-out
-# evaluation: more content F1 by words on unseen sources, more unseen promotion caught.
+# evaluation: level on the held-out benchmark sources, more unseen promotion caught (1 is worse).
 DEFAULT_SOURCE_BALANCE = 0.5
 
 
