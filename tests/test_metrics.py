@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spamfilter.metrics import binary_metrics, calibration_error
+from spamfilter.metrics import binary_metrics, calibration_error, word_counts
 
 LABELS = ["spam", "spam", "content", "content"]
 SCORES = [0.9, 0.2, 0.6, 0.1]
@@ -18,6 +18,12 @@ def test_content_and_spam_figures_per_paragraph_and_by_words():
     assert metrics["words"]["content"] == pytest.approx({"precision": 2 / 3, "recall": 1 / 3, "f1": 4 / 9})
     assert metrics["words"]["content_removed"] == pytest.approx(4 / 6)
     assert metrics["confusion"] == {"content_kept": 1, "content_removed": 1, "spam_kept": 1, "spam_removed": 1}
+
+
+def test_words_are_whitespace_separated_but_each_cjk_character_counts_as_one():
+    # A Chinese paragraph has no spaces: counted by whitespace it would weigh as much as "Home".
+    texts = ["Home", "read  the\tstory", "（北京）今日天气晴朗。", "2024年 Tokyo ニュース", "", "e-mail, now"]
+    assert word_counts(texts).tolist() == [1, 3, 8, 2 + 1 + 4, 1, 2]
 
 
 def test_calibration_brier_and_expected_error():
