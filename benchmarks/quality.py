@@ -5,7 +5,7 @@ sources, test on it (pages of one source never leak into its own training). Repo
 per held-out source and as a macro mean, precision/recall/F1 of **content** and of
 spam, per paragraph and weighted by words, PR-AUC, and the share of editorial words
 removed, for spamfilter, keep-everything and a bag-of-words logistic regression.
-Also: English vs non-English, the after-trafilatura scenario (../shared/datasets/postextract),
+Also: English vs non-English and each language with 5+ pages, the after-trafilatura scenario (../shared/datasets/postextract),
 the team's promotion corpus (held-out families), and an ablation of feature groups.
 
     python benchmarks/quality.py                      # main table (~5 min on 2 cores)
@@ -199,16 +199,22 @@ def promotion_by_base(build: Path) -> dict[str, pd.DataFrame]:
     return {promotion_part(name): part.reset_index(drop=True) for name, part in frame.groupby(source, sort=True)}
 
 
+# A language gets its own row in the by-language table from this many held-out pages.
+MIN_LANGUAGE_PAGES = 5
+
+
 def by_language(pooled) -> dict:
-    """Pooled held-out metrics of English and of non-English paragraphs."""
+    """Pooled held-out metrics of English and of non-English paragraphs, then of each
+    language with ``MIN_LANGUAGE_PAGES`` pages (pooled, Chinese characters outweigh the
+    words of every other language put together)."""
     frame = pd.concat(pooled["frame"], ignore_index=True)
     flagged = np.concatenate(pooled["scores"]).astype(float)
-    result = {}
     english = (frame["lang"] == "en").to_numpy()
-    for name, mask in (("English", english), ("non-English", ~english)):
-        part = frame[mask]
-        result[name] = row(summarise(part, flagged[mask], 0.5))
-    return result
+    masks = {"English": english, "non-English": ~english}
+    pages = frame.drop_duplicates("doc_id")["lang"].value_counts()
+    masks.update({f"lang={lang}": (frame["lang"] == lang).to_numpy()
+                  for lang, count in pages.items() if lang != "en" and count >= MIN_LANGUAGE_PAGES})
+    return {name: row(summarise(frame[mask], flagged[mask], 0.5)) for name, mask in masks.items()}
 
 
 def postextract(shared: Path, frames, models, conservative: dict[str, dict[float, float]]) -> dict:
