@@ -5,8 +5,9 @@ sources, test on it (pages of one source never leak into its own training). Repo
 per held-out source and as a macro mean, precision/recall/F1 of **content** and of
 spam, per paragraph and weighted by words, PR-AUC, and the share of editorial words
 removed, for spamfilter, keep-everything and a bag-of-words logistic regression.
-Also: English vs non-English and each language with 5+ pages, the after-trafilatura scenario (../shared/datasets/postextract),
-the team's promotion corpus (held-out families), and an ablation of feature groups.
+Also: English vs non-English and each language with 5+ pages, the after-trafilatura
+scenario (../shared/datasets/postextract), the team's promotion corpus (held-out
+families), and an ablation of feature groups.
 
     python benchmarks/quality.py                      # main table (~5 min on 2 cores)
     python benchmarks/quality.py --ablation           # + what each feature group adds
@@ -205,7 +206,7 @@ MIN_LANGUAGE_PAGES = 5
 
 def by_language(pooled) -> dict:
     """Pooled held-out metrics of English and of non-English paragraphs, then of each
-    language with ``MIN_LANGUAGE_PAGES`` pages (pooled, Chinese characters outweigh the
+    language with at least ``MIN_LANGUAGE_PAGES`` pages (pooled, Chinese characters outweigh the
     words of every other language put together)."""
     frame = pd.concat(pooled["frame"], ignore_index=True)
     flagged = np.concatenate(pooled["scores"]).astype(float)
