@@ -35,7 +35,7 @@ def train(
 
     When the corpora name several sources (the 'source' field of document JSONL or a
     'source' column, else one source per file), the model is also calibrated for sites
-    it has never seen, at the cost of five more fits of the first stage (folds grouped by source)."""
+    it has never seen, at the cost of up to five more fits of the first stage (folds grouped by source)."""
     from .. import training  # scikit-learn and pandas load only for the commands that need them
     columns = ColumnNames(text_column, label_column, doc_id_column, position_column)
     try:
