@@ -257,6 +257,15 @@ def postextract(shared: Path, frames, models, conservative: dict[str, dict[float
     return table
 
 
+def document_position(frame: pd.DataFrame) -> np.ndarray:
+    """Where each paragraph sits in its document: first, last, near an end (second or third
+    from either end) or middle. Injected promotion at either end is the easy case."""
+    index = frame.groupby("doc_id", sort=False).cumcount().to_numpy()
+    from_end = frame.groupby("doc_id", sort=False)["text"].transform("size").to_numpy() - 1 - index
+    return np.select([index == 0, from_end == 0, np.minimum(index, from_end) < 3], ["first", "last", "near an end"],
+                     "middle")
+
+
 def promotion(build: Path, frames, matrices, params) -> dict:
     """Train on all benchmarks + the promotion training split; test on held-out families.
 
@@ -272,7 +281,8 @@ def promotion(build: Path, frames, matrices, params) -> dict:
     model, scores = spamfilter_scores(all_frames, all_matrices, params, "promotion_test")
     promotion_lang = {r["text"]: r["lang"] for r in map(json.loads, (ROOT / "datasets" / "promotions.jsonl").open())}
     hard_lang = {r["text"]: r["lang"] for r in map(json.loads, (ROOT / "datasets" / "hard_negatives.jsonl").open())}
-    frame = test_frame.assign(flagged=scores >= model.threshold_, words=word_counts(test_frame["text"].tolist()))
+    frame = test_frame.assign(flagged=scores >= model.threshold_, score=scores,
+                              words=word_counts(test_frame["text"].tolist()), position=document_position(test_frame))
     promo = frame[frame["kind"] == "promotion"]
     content = frame[frame["kind"] == "content"]
     hard = content[content["text"].isin(hard_lang)]
@@ -283,6 +293,9 @@ def promotion(build: Path, frames, matrices, params) -> dict:
         "obfuscated": promo[promo_lang.isna()],
     }
     hard_is_english = hard["text"].map(hard_lang) == "en"
+    # What the ranking allows: the cut that flags 1% of editorial 10+-word paragraphs (the
+    # corpus issue's limit), as a user would reach it with --threshold.
+    cut = float(np.quantile(editorial["score"], 0.99))
     return {
         "threshold": model.threshold_,
         "promotion_recall": float(promo["flagged"].mean()),
@@ -292,6 +305,9 @@ def promotion(build: Path, frames, matrices, params) -> dict:
         "hard_negatives_flagged_by_share": {"English": float(hard[hard_is_english]["flagged"].mean()),
                                             "non-English": float(hard[~hard_is_english]["flagged"].mean())},
         "editorial_10plus_flagged": float(editorial["flagged"].mean()),
+        "promotion_recall_by_position": {str(k): float(v) for k, v in promo.groupby("position")["flagged"].mean().items()},
+        "at_1pct_of_editorial_flagged": {"threshold": cut, "promotion_recall": float((promo["score"] >= cut).mean()),
+                                         "hard_negatives_flagged": float((hard["score"] >= cut).mean())},
         "counts": {"promotion": int(len(promo)), "hard_negatives": int(len(hard)), "editorial_10plus": int(len(editorial)),
                    **{f"promotion_{k}": int(len(v)) for k, v in shares.items()}},
     }
