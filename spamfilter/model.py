@@ -37,7 +37,7 @@ DEFAULT_FOLDS = 3
 # Folds grouped by source (site, benchmark, crawl) of the out-of-source calibration: with 5
 # rather than 3, each fold's first stage sees more sources, so its out-of-source scores
 # look more like the final model's (leave-one-source-out macro content F1 0.699 -> 0.727).
-# One fold per source (10) was measured too: no better (0.715; the rest level).
+# One fold per source (10) was measured too: 0.715 (textcomp-pl fell, the others held level).
 DEFAULT_SOURCE_FOLDS = 5
 # L2 strength of the SGD logistic regression; chosen by leave-one-source-out
 # evaluation (benchmarks/quality.py), where weaker regularisation overfits site templates.
