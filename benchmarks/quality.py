@@ -333,8 +333,9 @@ def promotion(build: Path, frames, matrices, params) -> dict:
 
     The test documents' editorial paragraphs come from benchmark pages, which are left out
     of training: otherwise "editorial flagged" would be measured on paragraphs the model
-    learned as content. Hard negatives and the language of each promotion are looked up by text in the
-    team's committed files; a promotion text found in neither is an obfuscated variant.
+    learned as content. Hard negatives and the language of each promotion are looked up
+    by text in the team's committed files; a promotion text found in neither is an
+    obfuscated variant.
     """
     train_frame = read_corpus([str(build / "promotion-train.jsonl.gz")])
     test_frame = read_corpus([str(build / "promotion-test.jsonl.gz")])
