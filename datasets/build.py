@@ -170,12 +170,12 @@ def _promo_paragraph(rng: random.Random, record: dict, obfuscation_rate: float) 
         if variants:
             text, obf = variants[0]["text"], variants[0]["obfuscation"]
     return {"text": text, "label": "promotion", "category": record["category"],
-            "family": record["family"], "obfuscation": obf, "topic": None}
+            "family": record["family"], "obfuscation": obf, "topic": None, "lang": record["lang"]}
 
 
-def _content(text: str, topic: str | None = None) -> dict:
+def _content(text: str, lang: str, topic: str | None = None) -> dict:
     return {"text": text, "label": "content", "category": None, "family": None,
-            "obfuscation": None, "topic": topic}
+            "obfuscation": None, "topic": topic, "lang": lang}
 
 
 def inject(rng: random.Random, base: dict, pool: _Pool, negatives: list[dict],
@@ -183,12 +183,12 @@ def inject(rng: random.Random, base: dict, pool: _Pool, negatives: list[dict],
            hard_negative_rate: float = 0.35) -> list[dict]:
     """Paragraph list of one document: ``base`` content plus promotion and hard negatives."""
     lang = base["lang"]
-    body = [_content(t) for t in base["paragraphs"]]
+    body = [_content(t, lang) for t in base["paragraphs"]]
     if negatives and rng.random() < hard_negative_rate:
         same = [h for h in negatives if h["lang"] == lang]
         for _ in range(rng.choice((1, 1, 2))):
             neg = rng.choice(same if same and rng.random() < 0.9 else negatives)
-            body.insert(rng.randint(0, len(body)), _content(neg["text"], neg["topic"]))
+            body.insert(rng.randint(0, len(body)), _content(neg["text"], neg["lang"], neg["topic"]))
     if rng.random() < no_promotion_rate:
         return body
 

@@ -4,9 +4,11 @@ Every input becomes the same thing: a DataFrame of paragraphs in document order 
 columns :data:`PARAGRAPH_COLUMNS`. Three kinds of input are understood:
 
 1. plain text (``.txt`` or stdin ``-``): one document, split into paragraphs;
-2. document JSONL: ``{"id", "text"}`` (split) or pre-split ``{"id", "paragraphs": [...]}``;
+2. document JSONL: ``{"id", "text"}`` (split) or pre-split ``{"id", "paragraphs": [...]}``
+   (each paragraph ``{"text"}`` with optional ``label``, ``category`` and ``lang``, its own
+   language, which takes precedence over the document's);
 3. paragraph tables (CSV, TSV, Parquet, JSONL) with a ``text`` column and optional
-   ``label``, ``doc_id`` and ``position`` columns.
+   ``label``, ``doc_id``, ``position``, ``source``, ``lang`` and ``category`` columns.
 
 ``.gz`` is read transparently. Problems are raised as :class:`DataError` naming the
 file and line (or row) and what to change.
@@ -55,7 +57,11 @@ class ColumnNames:
 
 @dataclass
 class Document:
-    """One document: its paragraphs, their labels (None if unlabeled), and the raw record."""
+    """One document: its paragraphs, their labels (None if unlabeled), and the raw record.
+
+    ``lang`` is the document's language; ``langs`` (if given) each paragraph's own, None
+    where a paragraph does not say (a promotion injected into a page of another language
+    has its own)."""
 
     id: str
     paragraphs: list[str]
@@ -64,6 +70,7 @@ class Document:
     lang: str | None = None
     categories: list[str | None] | None = None
     record: dict[str, Any] = field(default_factory=dict)
+    langs: list[str | None] | None = None
 
 
 def detect_format(path: str, input_format: str = "auto") -> str:
@@ -197,7 +204,7 @@ def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int
     if not isinstance(items, list):
         raise DataError(f"'paragraphs' must be a list of objects with a 'text' field, got {json_type(items)}",
                         source=path, line=line)
-    paragraphs, kinds, categories = [], [], []
+    paragraphs, kinds, categories, langs = [], [], [], []
     for number, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             got = (f"'text' is {json_type(item.get('text'))}" if isinstance(item, dict)
@@ -210,9 +217,14 @@ def _presplit_document(record: dict[str, Any], doc_id: str, path: str, line: int
             kinds.append(parse_kind(item.get("label")))
         except ValueError as error:
             raise DataError(f"paragraph {number}: {error}", source=path, line=line) from None
+        lang = item.get("lang")
+        if lang is not None and not isinstance(lang, str):
+            raise DataError(f"paragraph {number}: 'lang' must be a string or null, got {json_type(lang)} "
+                            f"{str(lang)[:40]}", source=path, line=line)
         paragraphs.append(item["text"])
         categories.append(item.get("category"))
-    return Document(doc_id, paragraphs, kinds, record.get("source"), record.get("lang"), categories, record)
+        langs.append(lang)
+    return Document(doc_id, paragraphs, kinds, record.get("source"), record.get("lang"), categories, record, langs)
 
 
 def loads_json(text: str) -> object:

@@ -142,7 +142,8 @@ def _present(value: object) -> object | None:
 def _frame_document(doc_id: str, part: pd.DataFrame) -> Document:
     first = part.iloc[0]
     return Document(doc_id, part["text"].tolist(), [_present(k) for k in part["kind"]],
-                    _present(first["source"]), _present(first["lang"]), [_present(c) for c in part["category"]])
+                    _present(first["source"]), _present(first["lang"]), [_present(c) for c in part["category"]],
+                    langs=[_present(lang) for lang in part["lang"]])
 
 
 def documents_to_frame(documents: Iterable[Document]) -> pd.DataFrame:
@@ -156,7 +157,8 @@ def documents_to_frame(documents: Iterable[Document]) -> pd.DataFrame:
         rows["kind"] += doc.kinds
         rows["label"] += [KIND_TO_LABEL[k] if k else None for k in doc.kinds]
         rows["source"] += [doc.source] * n
-        rows["lang"] += [doc.lang] * n
+        rows["lang"] += ([doc.lang if lang is None else lang for lang in doc.langs] if doc.langs is not None
+                         else [doc.lang] * n)
         rows["category"] += doc.categories if doc.categories is not None else [None] * n
     return pd.DataFrame(rows, columns=list(PARAGRAPH_COLUMNS))
 

@@ -171,6 +171,8 @@ def test_build_deterministic(tmp_path):
 def test_build_format(small_build):
     base_ids = {d["id"] for d in fixture_documents()}
     promo_text = {r["text"] for r in PROMOTIONS}
+    family_lang = {r["family"]: r["lang"] for r in PROMOTIONS}
+    negative_lang = {r["text"]: r["lang"] for r in HARD_NEGATIVES}
     for split, docs in small_build.items():
         assert docs
         for doc in docs:
@@ -179,7 +181,7 @@ def test_build_format(small_build):
             assert doc["base_id"] in base_ids and isinstance(doc["lang"], str)
             assert len(doc["paragraphs"]) >= 2
             for p in doc["paragraphs"]:
-                assert set(p) == {"text", "label", "category", "family", "obfuscation", "topic"}
+                assert set(p) == {"text", "label", "category", "family", "obfuscation", "topic", "lang"}
                 assert isinstance(p["text"], str) and p["text"].strip()
                 assert p["label"] in {"content", "promotion"}
                 if p["label"] == "promotion":
@@ -187,8 +189,12 @@ def test_build_format(small_build):
                     assert p["topic"] is None
                     if p["obfuscation"] is None:
                         assert p["text"] in promo_text
+                    assert p["lang"] == family_lang[p["family"]]  # its own, also in a document of another language
                 else:
                     assert p["category"] is None and p["family"] is None and p["obfuscation"] is None
+                    assert p["lang"] == (negative_lang[p["text"]] if p["topic"] else doc["lang"])
+    assert any(p["lang"] != doc["lang"] for docs in small_build.values() for doc in docs for p in doc["paragraphs"]
+               if p["label"] == "promotion")  # so the paragraph's language says more than the document's
 
 
 def test_build_splits_disjoint(small_build):

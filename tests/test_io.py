@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
+from spamfilter.errors import DataError
 from spamfilter.feature_matrix import ParagraphFeatures
 from spamfilter.io import ColumnNames, ReadStats, iter_documents
 from spamfilter.tables import read_corpus
@@ -77,6 +78,28 @@ def test_document_jsonl_with_text_and_with_paragraphs(tmp_path):
     a, b = docs(path)
     assert (a.id, a.paragraphs, a.kinds) == ("a", ["x", "y"], [None, None])
     assert (b.id, b.paragraphs, b.kinds, b.source) == ("b", ["p"], ["boilerplate"], "s")
+
+
+def test_a_paragraphs_own_language_takes_precedence_over_its_documents(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "a", "lang": "en", "paragraphs": [
+        {"text": "The council met.", "label": "content"}, {"text": "Gratis Spins!", "label": "promotion", "lang": "de"},
+        {"text": "It adjourned.", "label": "content", "lang": None}]}) + "\n")
+    assert read_corpus([str(path)])["lang"].tolist() == ["en", "de", "en"]
+
+
+def test_a_paragraph_language_that_is_not_a_string_is_refused(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "a", "paragraphs": [{"text": "x"}, {"text": "y", "lang": 7}]}) + "\n")
+    with pytest.raises(DataError, match=r"paragraph 1: 'lang' must be a string or null, got number 7") as error:
+        read_corpus([str(path)])
+    assert error.value.line == 1 and str(path) in str(error.value)
+
+
+def test_a_table_keeps_each_rows_language(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"doc_id": ["d", "d"], "text": ["Hallo Welt", "Hello world"], "lang": ["de", "en"]}).to_csv(path, index=False)
+    assert read_corpus([str(path)])["lang"].tolist() == ["de", "en"]
 
 
 TABLE = pd.DataFrame({"doc_id": ["d1", "d1", "d2"], "position": [1, 0, 0],
