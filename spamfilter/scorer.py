@@ -36,10 +36,11 @@ from .features import (
 )
 from .thresholds import operating_point
 
-# Version 2 added the out-of-source calibration, version 3 the precision curve; older
+# Version 2 added the out-of-source calibration, version 3 the precision curve, version 4
+# the promotion detector; older
 # files (without them) still load.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
@@ -60,12 +61,14 @@ class ParagraphParts:
     layout: Layout | None
     tokens: WordTokens | None
     words: np.ndarray
+    promotion_logits: np.ndarray | None = None  # the promotion detector's, when the model has one
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
         """The parts of the paragraphs at ``rows`` (increasing), in that order."""
         return ParagraphParts(self.keys[rows], self.ngram_logits[rows],
                               None if self.layout is None else self.layout.take(rows),
-                              None if self.tokens is None else self.tokens.take(rows), self.words[rows])
+                              None if self.tokens is None else self.tokens.take(rows), self.words[rows],
+                              None if self.promotion_logits is None else self.promotion_logits[rows])
 
 
 @dataclass
@@ -90,6 +93,7 @@ class LinearScorer:
     threshold_: float
     calibration: np.ndarray | None = None
     precision_curve: np.ndarray | None = None
+    promotion: tuple[np.ndarray, float, float] | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
@@ -98,10 +102,14 @@ class LinearScorer:
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         layout, shapes = layout_and_shapes(texts, normalised, self.groups)
+        promotion = None
+        if self.promotion is not None:
+            weights, intercept, _ = self.promotion
+            promotion = ngram_scores(batch, weights, self.hash_bits, chars, words, shapes) + intercept
         return ParagraphParts(
             text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
             batch.word_tokens() if "repetition" in self.groups else None,
-            token_counts(texts) if layout is None else layout.words)
+            token_counts(texts) if layout is None else layout.words, promotion)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
@@ -114,8 +122,17 @@ class LinearScorer:
 
     def logits_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
-        return self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
-                               parts.words)
+        logits = self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
+                                 parts.words)
+        return logits if parts.promotion_logits is None else self.with_promotion(logits, parts.promotion_logits)
+
+    def with_promotion(self, logits: np.ndarray, promotion_logits: np.ndarray) -> np.ndarray:
+        """The final log-odds with the promotion detector's "or": a paragraph whose detector
+        log-odds reach its cut scores at least the threshold, so it is flagged (and lowering
+        or raising the threshold moves the detector's cut by as much)."""
+        _, _, cut = self.promotion
+        threshold = np.log(self.threshold_ / (1 - self.threshold_))
+        return np.maximum(logits, promotion_logits - cut + threshold)
 
     def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Final log-odds from the first-stage ones of each paragraph and its neighbours
@@ -169,6 +186,10 @@ class LinearScorer:
             arrays["calibration"] = self.calibration
         if self.precision_curve is not None:
             arrays["precision_curve"] = self.precision_curve
+        if self.promotion is not None:
+            weights, intercept, cut = self.promotion
+            arrays["promotion_coef"] = weights
+            arrays["promotion_settings"] = np.array([intercept, cut])
         np.savez(handle, **arrays)
 
     @classmethod
@@ -187,6 +208,8 @@ class LinearScorer:
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
                 calibration=arrays["calibration"] if "calibration" in arrays else None,
                 precision_curve=arrays["precision_curve"] if "precision_curve" in arrays else None,
+                promotion=((arrays["promotion_coef"], *map(float, arrays["promotion_settings"]))
+                           if "promotion_coef" in arrays else None),
                 metadata_=metadata or {},
             )
         scorer.check_sizes()
@@ -204,5 +227,7 @@ class LinearScorer:
                              f"{len(SCORE_CONTEXT_NAMES)}")
         if self.calibration is not None and np.shape(self.calibration) != (3,):
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
+        if self.promotion is not None and len(self.promotion[0]) != 2**self.hash_bits:
+            raise ValueError(f"{len(self.promotion[0])} promotion-detector weights, expected {2**self.hash_bits}")
         if self.precision_curve is not None and (np.ndim(self.precision_curve) != 2 or len(self.precision_curve) != 3):
             raise ValueError(f"precision curve of shape {np.shape(self.precision_curve)}, expected 3 rows")
