@@ -105,6 +105,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         source_balance: float = DEFAULT_SOURCE_BALANCE,
         min_precision: float | None = None,
         promotion_false_positives: float | None = DEFAULT_PROMOTION_FALSE_POSITIVES,
+        promotion_min_editorial: int = PROMOTION_MIN_EDITORIAL,
         seed: int = 0,
     ):
         self.hash_bits = hash_bits
@@ -120,6 +121,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.source_balance = source_balance
         self.min_precision = min_precision
         self.promotion_false_positives = promotion_false_positives
+        self.promotion_min_editorial = promotion_min_editorial
         self.seed = seed
 
     def _features(self) -> ParagraphFeatures:
@@ -256,7 +258,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         lang = (np.array(["und" if v is None or v != v else str(v) for v in langs], dtype=object) if langs is not None
                 else np.full(len(kinds), "und", dtype=object))
         counts = pd.Series(lang[editorial]).value_counts()
-        known = pd.Series(lang).map(counts).fillna(0).to_numpy() >= PROMOTION_MIN_EDITORIAL
+        known = pd.Series(lang).map(counts).fillna(0).to_numpy() >= self.promotion_min_editorial
         rows = np.flatnonzero(editorial | (promotion & known))
         if not (promotion[rows].any() and editorial[rows].any()):
             return None
