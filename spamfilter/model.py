@@ -28,7 +28,7 @@ from .features import (
     token_counts,
 )
 from .labels import CONTENT, LABELS, SPAM
-from .scorer import LinearScorer, probability
+from .scorer import LinearScorer, PromotionDetector, probability
 from .thresholds import choose_threshold, precision_curve
 
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
@@ -231,20 +231,29 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             self.threshold_maximises_ = maximise
             self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
                                                threshold_groups)
-            self.precision_curve_ = precision_curve(labels[labeled], cv_scores)
-            self.cv_scores_ = (labeled, cv_scores)
         self.promotion_detector_ = None
         if self.promotion_false_positives is not None and kinds is not None:
-            self.promotion_detector_ = self._fit_promotion_detector(matrix, np.asarray(kinds, dtype=object), labels,
-                                                                    langs, sources, texts)
+            fitted = self._fit_promotion_detector(matrix, np.asarray(kinds, dtype=object), labels, langs, sources,
+                                                  texts)
+            if fitted is not None:
+                self.promotion_detector_, held_out = fitted
+                if out_of_fold is not None:
+                    # The held-out scores, and so the precision curve, include the detector's flags.
+                    cv_scores = np.maximum(cv_scores, probability(held_out[labeled] + self.promotion_detector_.shift))
+                    if self.min_precision is not None:
+                        self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
+                                                           threshold_groups)
+        if out_of_fold is not None:
+            self.precision_curve_ = precision_curve(labels[labeled], cv_scores)
+            self.cv_scores_ = (labeled, cv_scores)
         self.classes_ = np.array(LABELS, dtype=object)
         return self
 
     def _fit_promotion_detector(self, matrix, kinds: np.ndarray, labels: np.ndarray, langs, sources,
-                                texts: list[str]) -> tuple[np.ndarray, float, float] | None:
-        """``(weights, intercept, cut)`` of a promotion-vs-editorial model over the hashed
-        n-grams alone (no layout, position or length: an ad between two editorial paragraphs
-        reads like an ad), or None without rows of kind ``promotion``.
+                                texts: list[str]) -> tuple[PromotionDetector, np.ndarray] | None:
+        """The :class:`PromotionDetector`, anchored at the current threshold, and its held-out
+        log-odds of every row (out of fold for the rows it learns from); None without rows
+        of kind ``promotion``.
 
         It learns from the sources that hold promotion: their promotions against their
         editorial paragraphs. Its cut flags ``promotion_false_positives`` of their editorial
@@ -271,8 +280,11 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             out_of_fold[test] = self._linear_model().fit(hashed[train], targets[train]).decision_function(hashed[test])
         long_editorial = (targets == 0) & (token_counts([texts[i] for i in rows]) >= 10)
         cut = float(np.quantile(out_of_fold[long_editorial], 1 - self.promotion_false_positives))
-        detector = self._linear_model().fit(hashed, targets)
-        return detector.coef_[0].copy(), float(detector.intercept_[0]), cut
+        fitted = self._linear_model().fit(hashed, targets)
+        detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_))
+        held_out = detector.logits(matrix[:, :width])
+        held_out[rows] = out_of_fold
+        return detector, held_out
 
     def _fit_calibration(self, matrix, targets: np.ndarray, labeled: np.ndarray, weights: np.ndarray,
                          sources: np.ndarray, starts: np.ndarray, keys: np.ndarray, words: np.ndarray
@@ -339,8 +351,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
                                    token_counts(texts))
         if scorer.promotion is None:
             return logits
-        weights, intercept, _ = scorer.promotion
-        return scorer.with_promotion(logits, matrix[:, :2**self.hash_bits] @ weights + intercept)
+        return scorer.promotion.combined(logits, scorer.promotion.logits(matrix[:, :2**self.hash_bits]))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""

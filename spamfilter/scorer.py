@@ -34,7 +34,7 @@ from .features import (
     text_keys,
     token_counts,
 )
-from .thresholds import operating_point
+from .thresholds import log_odds, operating_point
 
 # Version 2 added the out-of-source calibration, version 3 the precision curve, version 4
 # the promotion detector; older
@@ -61,7 +61,7 @@ class ParagraphParts:
     layout: Layout | None
     tokens: WordTokens | None
     words: np.ndarray
-    promotion_logits: np.ndarray | None = None  # the promotion detector's, when the model has one
+    promotion_logits: np.ndarray | None = None  # the promotion detector's own, when the model has one
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
         """The parts of the paragraphs at ``rows`` (increasing), in that order."""
@@ -69,6 +69,33 @@ class ParagraphParts:
                               None if self.layout is None else self.layout.take(rows),
                               None if self.tokens is None else self.tokens.take(rows), self.words[rows],
                               None if self.promotion_logits is None else self.promotion_logits[rows])
+
+
+@dataclass(frozen=True)
+class PromotionDetector:
+    """A promotion-vs-editorial linear model over the hashed n-grams alone (no layout,
+    position or length: an ad between two editorial paragraphs still reads like an ad),
+    OR-ed with the main score. A paragraph whose detector log-odds reach ``cut`` scores at
+    least ``threshold`` (the model's threshold when the detector was fitted), so it is
+    flagged there; a higher or lower threshold moves the detector's cut by as much."""
+
+    coef: np.ndarray  # over the 2**hash_bits hashed columns
+    intercept: float
+    cut: float
+    threshold: float
+
+    def logits(self, hashed) -> np.ndarray:
+        """The detector's own log-odds of rows of the hashed n-gram block."""
+        return hashed @ self.coef + self.intercept
+
+    @property
+    def shift(self) -> float:
+        """What the detector's log-odds gain when they enter the final score."""
+        return float(log_odds(self.threshold)) - self.cut
+
+    def combined(self, logits: np.ndarray, detector_logits: np.ndarray) -> np.ndarray:
+        """The final log-odds: the model's, or the shifted detector's where that is higher."""
+        return np.maximum(logits, detector_logits + self.shift)
 
 
 @dataclass
@@ -79,7 +106,9 @@ class LinearScorer:
     of ``groups``; ``context_coef`` is None for a model trained without the context pass;
     ``calibration`` is ``(a, b, c)`` of the out-of-source calibration (see :meth:`calibrated`),
     None for a model trained without it; ``precision_curve`` is what other thresholds do on
-    held-out scores (see :meth:`operating_point`), None when training held nothing out.
+    held-out scores (see :meth:`operating_point`), None when training held nothing out;
+    ``promotion`` is the promotion detector OR-ed with the two stages, None for a model
+    trained without promotion rows.
     """
 
     hash_bits: int
@@ -93,7 +122,7 @@ class LinearScorer:
     threshold_: float
     calibration: np.ndarray | None = None
     precision_curve: np.ndarray | None = None
-    promotion: tuple[np.ndarray, float, float] | None = None
+    promotion: PromotionDetector | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
@@ -104,8 +133,8 @@ class LinearScorer:
         layout, shapes = layout_and_shapes(texts, normalised, self.groups)
         promotion = None
         if self.promotion is not None:
-            weights, intercept, _ = self.promotion
-            promotion = ngram_scores(batch, weights, self.hash_bits, chars, words, shapes) + intercept
+            promotion = (ngram_scores(batch, self.promotion.coef, self.hash_bits, chars, words, shapes)
+                         + self.promotion.intercept)
         return ParagraphParts(
             text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
             batch.word_tokens() if "repetition" in self.groups else None,
@@ -124,15 +153,7 @@ class LinearScorer:
         """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
         logits = self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
                                  parts.words)
-        return logits if parts.promotion_logits is None else self.with_promotion(logits, parts.promotion_logits)
-
-    def with_promotion(self, logits: np.ndarray, promotion_logits: np.ndarray) -> np.ndarray:
-        """The final log-odds with the promotion detector's "or": a paragraph whose detector
-        log-odds reach its cut scores at least the threshold, so it is flagged (and lowering
-        or raising the threshold moves the detector's cut by as much)."""
-        _, _, cut = self.promotion
-        threshold = np.log(self.threshold_ / (1 - self.threshold_))
-        return np.maximum(logits, promotion_logits - cut + threshold)
+        return logits if parts.promotion_logits is None else self.promotion.combined(logits, parts.promotion_logits)
 
     def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Final log-odds from the first-stage ones of each paragraph and its neighbours
@@ -187,9 +208,9 @@ class LinearScorer:
         if self.precision_curve is not None:
             arrays["precision_curve"] = self.precision_curve
         if self.promotion is not None:
-            weights, intercept, cut = self.promotion
-            arrays["promotion_coef"] = weights
-            arrays["promotion_settings"] = np.array([intercept, cut])
+            arrays["promotion_coef"] = self.promotion.coef
+            arrays["promotion_settings"] = np.array([self.promotion.intercept, self.promotion.cut,
+                                                     self.promotion.threshold])
         np.savez(handle, **arrays)
 
     @classmethod
@@ -208,7 +229,7 @@ class LinearScorer:
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
                 calibration=arrays["calibration"] if "calibration" in arrays else None,
                 precision_curve=arrays["precision_curve"] if "precision_curve" in arrays else None,
-                promotion=((arrays["promotion_coef"], *map(float, arrays["promotion_settings"]))
+                promotion=(PromotionDetector(arrays["promotion_coef"], *map(float, arrays["promotion_settings"]))
                            if "promotion_coef" in arrays else None),
                 metadata_=metadata or {},
             )
@@ -227,7 +248,7 @@ class LinearScorer:
                              f"{len(SCORE_CONTEXT_NAMES)}")
         if self.calibration is not None and np.shape(self.calibration) != (3,):
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
-        if self.promotion is not None and len(self.promotion[0]) != 2**self.hash_bits:
-            raise ValueError(f"{len(self.promotion[0])} promotion-detector weights, expected {2**self.hash_bits}")
+        if self.promotion is not None and len(self.promotion.coef) != 2**self.hash_bits:
+            raise ValueError(f"{len(self.promotion.coef)} promotion-detector weights, expected {2**self.hash_bits}")
         if self.precision_curve is not None and (np.ndim(self.precision_curve) != 2 or len(self.precision_curve) != 3):
             raise ValueError(f"precision curve of shape {np.shape(self.precision_curve)}, expected 3 rows")

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+import spamfilter
+from spamfilter.cli import app
+
+from spamfilter.explain import explain
 from spamfilter.model import SpamClassifier
 from spamfilter.scorer import LinearScorer
+from spamfilter.thresholds import precision_curve
 
 from conftest import BOILERPLATE, EDITORIAL, TINY_PARAMS
 
@@ -63,11 +70,10 @@ def test_promotions_in_a_language_without_editorial_text_are_left_out():
 
 
 def test_or_flags_what_the_detector_is_sure_of_and_leaves_the_rest():
-    scorer = fit(corpus()).scorer()
-    _, _, cut = scorer.promotion
-    threshold = np.log(scorer.threshold_ / (1 - scorer.threshold_))
+    detector = fit(corpus()).scorer().promotion
+    threshold = np.log(detector.threshold / (1 - detector.threshold))
     logits = np.array([threshold - 3, threshold - 3, threshold + 1])
-    final = scorer.with_promotion(logits, np.array([cut + 0.5, cut - 0.5, cut - 5]))
+    final = detector.combined(logits, np.array([detector.cut + 0.5, detector.cut - 0.5, detector.cut - 5]))
     assert final[0] >= threshold > final[1]  # past its cut the detector flags; short of it, it does not
     assert final[2] == logits[2]  # and a paragraph the model flags keeps its own score
 
@@ -79,7 +85,8 @@ def test_scores_match_between_the_model_and_its_saved_scorer():
     model.scorer().save(buffer)
     buffer.seek(0)
     loaded = LinearScorer.load(buffer)
-    assert loaded.promotion is not None and loaded.promotion[2] == pytest.approx(model.promotion_detector_[2])
+    assert loaded.promotion is not None and loaded.promotion.cut == pytest.approx(model.promotion_detector_.cut)
+    assert loaded.promotion.threshold == model.threshold_
     texts = frame["text"].tolist()
     starts = np.flatnonzero(np.r_[True, frame["doc_id"].to_numpy()[1:] != frame["doc_id"].to_numpy()[:-1]])
     starts = np.r_[starts, len(frame)]
@@ -96,3 +103,51 @@ def test_the_matrix_path_and_the_streaming_path_agree():
                                streamed, atol=1e-6)
     without = fit(frame, promotion_false_positives=None).decision_function(frame)
     assert (streamed >= without - 1e-9).all() and (streamed > without + 1e-6).any()  # it only ever adds flags
+
+
+UNSEEN_AD = "Claim 200 free spins and a welcome bonus at Reelzy casino, sign up today for free delivery of your bonus."
+
+
+def test_explain_shows_the_detector_where_it_decides():
+    model = fit(corpus())
+    document = [EDITORIAL[0], EDITORIAL[1], UNSEEN_AD, EDITORIAL[2]]
+    items = explain(model, document)
+    for item, decision in zip(items, model.decision_function(document)):
+        assert item.intercept + sum(c.contribution for c in item.contributions) == pytest.approx(decision, abs=1e-9)
+        assert item.decision == pytest.approx(decision, abs=1e-9)
+    assert [item.decided_by for item in items] == ["model", "model", "promotion detector", "model"]
+    ad = items[2]
+    assert ad.score > model.threshold_ and ad.to_dict()["decided_by"] == "promotion detector"
+    assert {c.group for c in ad.contributions} == {"promotion"}  # its n-grams only: no layout, no context
+    assert any(gram == "free spins" for c in ad.towards_spam(30) for _, gram in c.ngrams)
+
+
+def test_held_out_scores_and_precision_curve_include_the_detector():
+    frame = corpus()
+    labels = frame["label"].to_numpy()
+    rows, scores = fit(frame).cv_scores_
+    rows_without, scores_without = fit(frame, promotion_false_positives=None).cv_scores_
+    np.testing.assert_array_equal(rows, rows_without)
+    assert (scores >= scores_without).all() and (scores > scores_without).any()
+    np.testing.assert_array_equal(fit(frame).precision_curve_, precision_curve(labels[rows], scores))
+    strict = fit(frame, min_precision=0.99)
+    rows, scores = strict.cv_scores_
+    flagged = scores >= strict.threshold_
+    assert flagged.any() and (labels[rows][flagged] == "spam").mean() >= 0.99
+
+
+def test_info_and_explain_commands_show_the_detector(tmp_path):
+    directory = tmp_path / "model"
+    spamfilter.train(corpus(), output=directory, seed=0, promotion_min_editorial=10, **TINY_PARAMS)
+    runner = CliRunner()
+    card = runner.invoke(app, ["info", "--model", str(directory), "--json"])
+    assert card.exit_code == 0, card.output
+    detector = spamfilter.load_model(directory).promotion_detector_
+    assert json.loads(card.stdout)["promotion_detector"] == {"cut": detector.cut, "at_threshold": detector.threshold}
+    page = tmp_path / "page.txt"
+    page.write_text("\n\n".join([EDITORIAL[0], UNSEEN_AD, EDITORIAL[2]]), encoding="utf-8")
+    explained = runner.invoke(app, ["explain", str(page), "--model", str(directory), "--json"])
+    assert explained.exit_code == 0, explained.output
+    assert [record["decided_by"] for record in json.loads(explained.stdout)] == ["model", "promotion detector", "model"]
+    shown = runner.invoke(app, ["explain", str(page), "--model", str(directory)], env={"COLUMNS": "200"})
+    assert shown.output.count("decided by the promotion detector") == 1
