@@ -151,3 +151,24 @@ def test_info_and_explain_commands_show_the_detector(tmp_path):
     assert [record["decided_by"] for record in json.loads(explained.stdout)] == ["model", "promotion detector", "model"]
     shown = runner.invoke(app, ["explain", str(page), "--model", str(directory)], env={"COLUMNS": "200"})
     assert shown.output.count("decided by the promotion detector") == 1
+
+
+def test_train_command_trains_the_detector_unless_told_not_to(tmp_path):
+    table = tmp_path / "corpus.csv"
+    corpus(n_docs=110).assign(label=lambda f: f["kind"])[["doc_id", "text", "label", "source", "lang"]].to_csv(
+        table, index=False)
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "with")])
+    assert trained.exit_code == 0, trained.output
+    assert "promotion detector trained" in trained.output
+    assert spamfilter.load_model(tmp_path / "with").promotion_detector_ is not None
+    trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "without"), "--no-promotion-detector"])
+    assert trained.exit_code == 0, trained.output
+    assert spamfilter.load_model(tmp_path / "without").promotion_detector_ is None
+
+
+def test_training_warns_when_the_language_rule_leaves_no_promotion():
+    frame = corpus(promotion_lang="xx")
+    with pytest.warns(UserWarning, match="no promotion detector"):
+        result = spamfilter.train(frame, seed=0, **TINY_PARAMS)
+    assert result.model.promotion_detector_ is None
