@@ -81,7 +81,9 @@ def spamfilter_scores(frames, matrices, params, held_out: str, train: list[str] 
     doc_ids = np.concatenate([frames[name]["doc_id"].to_numpy() for name in train])
     sources = np.concatenate([np.full(len(frames[name]), training_source(name), dtype=object) for name in train])
     texts = [t for name in train for t in frames[name]["text"].tolist()]
-    model.fit_transformed(features, matrix, labels, doc_ids, texts, sources=sources)
+    kinds = np.concatenate([frames[name]["kind"].to_numpy() for name in train])
+    langs = np.concatenate([frames[name]["lang"].to_numpy() for name in train])
+    model.fit_transformed(features, matrix, labels, doc_ids, texts, sources=sources, kinds=kinds, langs=langs)
     if held_out not in matrices:
         return model, None
     logits = model.decision_transformed(matrices[held_out], frames[held_out]["doc_id"].to_numpy(),

@@ -12,6 +12,12 @@ of these by ``a`` and adds ``b * log(1 + tokens)`` (listed as ``calibration:log_
 and ``c`` (in the intercept). Either way the contributions plus the intercept add up
 exactly to the model's decision value.
 
+A model trained with promotion rows also has a promotion detector (a linear model over
+the hashed n-grams alone, see :class:`~spamfilter.scorer.PromotionDetector`), OR-ed with
+the two stages: where its shifted log-odds are the higher, they are the decision, and
+the explanation lists its n-gram weights instead (``decided_by == "promotion detector"``,
+group ``"promotion"``; its intercept includes the shift).
+
 Hashed n-gram columns have no name of their own; for a given paragraph they are named
 by the n-grams *of that paragraph* that hash to them (of its normalised text, see
 :func:`spamfilter.normalize.normalize_text`). Several n-grams can share a column
@@ -67,7 +73,7 @@ class Contribution:
     """One feature's share of a paragraph's decision value: ``weight * value``."""
 
     name: str  # "layout:log_chars", "second pass:score_-1" or the n-grams of a hashed column
-    group: str  # "ngrams", "layout", "context" or "second pass"
+    group: str  # "ngrams", "layout", "context", "second pass", "calibration" or "promotion"
     column: int  # column in the first-stage matrix, or in the second-stage features
     value: float
     weight: float  # effective weight in this paragraph's decision (see the module docstring)
@@ -94,6 +100,7 @@ class Explanation:
     intercept: float  # the model's intercept(s) as they enter this paragraph's decision
     contributions: list[Contribution]
     first_pass: float  # first-stage log-odds (equals ``decision`` without a second stage)
+    decided_by: str = "model"  # or "promotion detector" (see the module docstring)
 
     def towards_spam(self, k: int = 10) -> list[Contribution]:
         """The ``k`` features that raised the spam log-odds most."""
@@ -118,7 +125,8 @@ class Explanation:
         else:
             spam, content = self.towards_spam(top), self.towards_content(top)
         return {"index": self.index, "text": self.text, "score": self.score, "decision": self.decision,
-                "intercept": self.intercept, "first_pass": self.first_pass, "by_group": self.by_group(),
+                "intercept": self.intercept, "first_pass": self.first_pass, "decided_by": self.decided_by,
+                "by_group": self.by_group(),
                 "towards_spam": [c.to_dict() for c in spam],
                 "towards_content": [c.to_dict() for c in content]}
 
@@ -213,37 +221,47 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
         log_tokens = np.log1p(token_counts(texts))
         decisions = scale * decisions + token_weight * log_tokens + shift
         pass_through, second_terms, intercepts = scale * pass_through, scale * second_terms, scale * intercepts + shift
-    scores = 1.0 / (1.0 + np.exp(-np.clip(decisions, -50, 50)))
     hashed_width = 2 ** features.hash_bits
+    detector = getattr(model, "promotion_detector_", None)
+    by_detector = np.zeros(len(texts), dtype=bool)
+    if detector is not None:
+        detector_decisions = detector.logits(matrix[:, :hashed_width]) + detector.shift
+        by_detector = detector_decisions > decisions
+        decisions = np.where(by_detector, detector_decisions, decisions)
+    scores = 1.0 / (1.0 + np.exp(-np.clip(decisions, -50, 50)))
     dense_names = features.feature_blocks()
     wanted = list(range(len(texts))) if rows is None else [int(r) for r in rows]
     names = dict(zip(wanted, ngram_names(features, [texts[r] for r in wanted])))
     explanations = []
     for row in wanted:
-        text = texts[row]
+        text, decided_by_detector = texts[row], bool(by_detector[row])
         start, stop = matrix.indptr[row], matrix.indptr[row + 1]
         contributions = []
         for column, value in zip(matrix.indices[start:stop].tolist(), matrix.data[start:stop].tolist()):
-            if value == 0.0:
+            if value == 0.0 or (decided_by_detector and column >= hashed_width):
                 continue
             if column < hashed_width:
-                grams, group = names[row].get(column, []), "ngrams"
+                grams = names[row].get(column, [])
                 name = format_ngrams(grams) or f"hashed column {column}"
+                group, weight = (("promotion", float(detector.coef[column])) if decided_by_detector
+                                 else ("ngrams", float(coef[column] * pass_through[row])))
             else:
                 grams, name = [], dense_names[column - hashed_width]
-                group = name.split(":", 1)[0]
-            weight = float(coef[column] * pass_through[row])
+                group, weight = name.split(":", 1)[0], float(coef[column] * pass_through[row])
             contributions.append(Contribution(name, group, column, value, weight, weight * value, grams))
-        for k in np.flatnonzero(second_terms[row]).tolist():
-            value = float(context[row, k])
-            contributions.append(Contribution(f"second pass:{SCORE_CONTEXT_NAMES[k]}", "second pass", k, value,
-                                              float(second_terms[row, k] / value), float(second_terms[row, k])))
-        if calibration is not None and log_tokens[row]:
-            contributions.append(Contribution("calibration:log_tokens", "calibration", 0, float(log_tokens[row]),
-                                              float(token_weight), float(token_weight * log_tokens[row])))
+        if not decided_by_detector:
+            for k in np.flatnonzero(second_terms[row]).tolist():
+                value = float(context[row, k])
+                contributions.append(Contribution(f"second pass:{SCORE_CONTEXT_NAMES[k]}", "second pass", k, value,
+                                                  float(second_terms[row, k] / value), float(second_terms[row, k])))
+            if calibration is not None and log_tokens[row]:
+                contributions.append(Contribution("calibration:log_tokens", "calibration", 0, float(log_tokens[row]),
+                                                  float(token_weight), float(token_weight * log_tokens[row])))
         contributions.sort(key=lambda c: -c.contribution)
-        explanations.append(Explanation(row, text, float(scores[row]), float(decisions[row]),
-                                        float(intercepts[row]), contributions, float(first_pass[row])))
+        explanations.append(Explanation(
+            row, text, float(scores[row]), float(decisions[row]),
+            detector.intercept + detector.shift if decided_by_detector else float(intercepts[row]), contributions,
+            float(first_pass[row]), "promotion detector" if decided_by_detector else "model"))
     return explanations
 
 

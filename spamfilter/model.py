@@ -28,7 +28,7 @@ from .features import (
     token_counts,
 )
 from .labels import CONTENT, LABELS, SPAM
-from .scorer import LinearScorer, probability
+from .scorer import LinearScorer, PromotionDetector, probability
 from .thresholds import choose_threshold, precision_curve
 
 # Folds (grouped by document) of the out-of-fold scores that train the context pass
@@ -47,6 +47,14 @@ DEFAULT_EPOCHS = 8
 # 0.5 (a source with 100x the rows weighs 10x as much) was chosen by leave-one-source-out
 # evaluation: level on the held-out benchmark sources, more unseen promotion caught (1 is worse).
 DEFAULT_SOURCE_BALANCE = 0.5
+# The promotion detector's cut: the log-odds that flag this share of the training
+# corpus's editorial paragraphs of 10+ words, scored out of fold (held-out shares come out
+# about twice as high). Promotions in a language with fewer editorial paragraphs than
+# PROMOTION_MIN_EDITORIAL are left out of its training (else it learns "this language =
+# promotion"). See the model card, 2026-11-30 (third run).
+DEFAULT_PROMOTION_FALSE_POSITIVES = 0.0025
+PROMOTION_MIN_EDITORIAL = 200
+PROMOTION_FOLDS = 5
 
 
 def source_balanced(weights: np.ndarray, source_of: np.ndarray, power: float = 1.0) -> np.ndarray:
@@ -96,6 +104,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         source_folds: int = DEFAULT_SOURCE_FOLDS,
         source_balance: float = DEFAULT_SOURCE_BALANCE,
         min_precision: float | None = None,
+        promotion_false_positives: float | None = DEFAULT_PROMOTION_FALSE_POSITIVES,
+        promotion_min_editorial: int = PROMOTION_MIN_EDITORIAL,
         seed: int = 0,
     ):
         self.hash_bits = hash_bits
@@ -110,6 +120,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.source_folds = source_folds
         self.source_balance = source_balance
         self.min_precision = min_precision
+        self.promotion_false_positives = promotion_false_positives
+        self.promotion_min_editorial = promotion_min_editorial
         self.seed = seed
 
     def _features(self) -> ParagraphFeatures:
@@ -145,12 +157,14 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         features = self._features().fit(frame)
         doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else np.zeros(len(frame))
         sources = frame["source"].fillna("").astype(str).to_numpy() if "source" in frame.columns else None
+        kinds = frame["kind"].to_numpy() if "kind" in frame.columns else None
+        langs = frame["lang"].to_numpy() if "lang" in frame.columns else None
         return self.fit_transformed(features, features.transform(frame), labels, doc_ids, frame["text"].tolist(),
-                                    sample_weight, sources)
+                                    sample_weight, sources, kinds, langs)
 
     def fit_transformed(self, features: ParagraphFeatures, matrix, labels: np.ndarray, doc_ids: np.ndarray,
-                        texts: list[str], sample_weight=None, sources: np.ndarray | None = None
-                        ) -> "SpamClassifier":
+                        texts: list[str], sample_weight=None, sources: np.ndarray | None = None,
+                        kinds: np.ndarray | None = None, langs: np.ndarray | None = None) -> "SpamClassifier":
         """Fit on an already transformed matrix (``features.transform`` of all rows, in document order).
 
         Lets an evaluation compute each source's features once and reuse them across folds.
@@ -217,10 +231,60 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             self.threshold_maximises_ = maximise
             self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
                                                threshold_groups)
+        self.promotion_detector_ = None
+        if self.promotion_false_positives is not None and kinds is not None:
+            fitted = self._fit_promotion_detector(matrix, np.asarray(kinds, dtype=object), labels, langs, sources,
+                                                  texts)
+            if fitted is not None:
+                self.promotion_detector_, held_out = fitted
+                if out_of_fold is not None:
+                    # The held-out scores, and so the precision curve, include the detector's flags.
+                    cv_scores = np.maximum(cv_scores, probability(held_out[labeled] + self.promotion_detector_.shift))
+                    if self.min_precision is not None:
+                        self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
+                                                           threshold_groups)
+        if out_of_fold is not None:
             self.precision_curve_ = precision_curve(labels[labeled], cv_scores)
             self.cv_scores_ = (labeled, cv_scores)
         self.classes_ = np.array(LABELS, dtype=object)
         return self
+
+    def _fit_promotion_detector(self, matrix, kinds: np.ndarray, labels: np.ndarray, langs, sources,
+                                texts: list[str]) -> tuple[PromotionDetector, np.ndarray] | None:
+        """The :class:`PromotionDetector`, anchored at the current threshold, and its held-out
+        log-odds of every row (out of fold for the rows it learns from); None without rows
+        of kind ``promotion``.
+
+        It learns from the sources that hold promotion: their promotions against their
+        editorial paragraphs. Its cut flags ``promotion_false_positives`` of their editorial
+        paragraphs of 10+ words, scored out of fold (grouped by text, as pages repeat)."""
+        promotion = kinds == "promotion"
+        if not promotion.any():
+            return None
+        in_sources = (np.isin(sources, np.unique(sources[promotion])) if sources is not None
+                      else np.ones(len(kinds), dtype=bool))
+        editorial = in_sources & (labels == CONTENT)
+        lang = (np.array(["und" if v is None or v != v else str(v) for v in langs], dtype=object) if langs is not None
+                else np.full(len(kinds), "und", dtype=object))
+        counts = pd.Series(lang[editorial]).value_counts()
+        known = pd.Series(lang).map(counts).fillna(0).to_numpy() >= self.promotion_min_editorial
+        rows = np.flatnonzero(editorial | (promotion & known))
+        if not (promotion[rows].any() and editorial[rows].any()):
+            return None
+        width = 2**self.hash_bits
+        hashed = matrix[rows][:, :width]
+        targets = promotion[rows].astype(int)
+        groups = copy_keys([texts[i] for i in rows])
+        out_of_fold = np.zeros(len(rows))
+        for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(hashed, targets, groups):
+            out_of_fold[test] = self._linear_model().fit(hashed[train], targets[train]).decision_function(hashed[test])
+        long_editorial = (targets == 0) & (token_counts([texts[i] for i in rows]) >= 10)
+        cut = float(np.quantile(out_of_fold[long_editorial], 1 - self.promotion_false_positives))
+        fitted = self._linear_model().fit(hashed, targets)
+        detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_))
+        held_out = detector.logits(matrix[:, :width])
+        held_out[rows] = out_of_fold
+        return detector, held_out
 
     def _fit_calibration(self, matrix, targets: np.ndarray, labeled: np.ndarray, weights: np.ndarray,
                          sources: np.ndarray, starts: np.ndarray, keys: np.ndarray, words: np.ndarray
@@ -270,6 +334,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             context_intercept=0.0 if context is None else float(context.intercept_[0]),
             threshold_=float(self.threshold_), calibration=getattr(self, "calibration_", None),
             precision_curve=getattr(self, "precision_curve_", None),
+            promotion=getattr(self, "promotion_detector_", None),
             metadata_=getattr(self, "metadata_", {}),
         )
 
@@ -282,8 +347,11 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
         first = self.pipeline_.named_steps["classifier"].decision_function(matrix)
         scorer = self.scorer()
-        return scorer.calibrated(scorer.second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first))),
-                                 token_counts(texts))
+        logits = scorer.calibrated(scorer.second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first))),
+                                   token_counts(texts))
+        if scorer.promotion is None:
+            return logits
+        return scorer.promotion.combined(logits, scorer.promotion.logits(matrix[:, :2**self.hash_bits]))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""

@@ -34,12 +34,13 @@ from .features import (
     text_keys,
     token_counts,
 )
-from .thresholds import operating_point
+from .thresholds import log_odds, operating_point
 
-# Version 2 added the out-of-source calibration, version 3 the precision curve; older
+# Version 2 added the out-of-source calibration, version 3 the precision curve, version 4
+# the promotion detector; older
 # files (without them) still load.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
@@ -60,12 +61,41 @@ class ParagraphParts:
     layout: Layout | None
     tokens: WordTokens | None
     words: np.ndarray
+    promotion_logits: np.ndarray | None = None  # the promotion detector's own, when the model has one
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
         """The parts of the paragraphs at ``rows`` (increasing), in that order."""
         return ParagraphParts(self.keys[rows], self.ngram_logits[rows],
                               None if self.layout is None else self.layout.take(rows),
-                              None if self.tokens is None else self.tokens.take(rows), self.words[rows])
+                              None if self.tokens is None else self.tokens.take(rows), self.words[rows],
+                              None if self.promotion_logits is None else self.promotion_logits[rows])
+
+
+@dataclass(frozen=True)
+class PromotionDetector:
+    """A promotion-vs-editorial linear model over the hashed n-grams alone (no layout,
+    position or length: an ad between two editorial paragraphs still reads like an ad),
+    OR-ed with the main score. A paragraph whose detector log-odds reach ``cut`` scores at
+    least ``threshold`` (the model's threshold when the detector was fitted), so it is
+    flagged there; a higher or lower threshold moves the detector's cut by as much."""
+
+    coef: np.ndarray  # over the 2**hash_bits hashed columns
+    intercept: float
+    cut: float
+    threshold: float
+
+    def logits(self, hashed) -> np.ndarray:
+        """The detector's own log-odds of rows of the hashed n-gram block."""
+        return hashed @ self.coef + self.intercept
+
+    @property
+    def shift(self) -> float:
+        """What the detector's log-odds gain when they enter the final score."""
+        return float(log_odds(self.threshold)) - self.cut
+
+    def combined(self, logits: np.ndarray, detector_logits: np.ndarray) -> np.ndarray:
+        """The final log-odds: the model's, or the shifted detector's where that is higher."""
+        return np.maximum(logits, detector_logits + self.shift)
 
 
 @dataclass
@@ -76,7 +106,9 @@ class LinearScorer:
     of ``groups``; ``context_coef`` is None for a model trained without the context pass;
     ``calibration`` is ``(a, b, c)`` of the out-of-source calibration (see :meth:`calibrated`),
     None for a model trained without it; ``precision_curve`` is what other thresholds do on
-    held-out scores (see :meth:`operating_point`), None when training held nothing out.
+    held-out scores (see :meth:`operating_point`), None when training held nothing out;
+    ``promotion`` is the promotion detector OR-ed with the two stages, None for a model
+    trained without promotion rows.
     """
 
     hash_bits: int
@@ -90,6 +122,7 @@ class LinearScorer:
     threshold_: float
     calibration: np.ndarray | None = None
     precision_curve: np.ndarray | None = None
+    promotion: PromotionDetector | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
@@ -98,10 +131,14 @@ class LinearScorer:
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         layout, shapes = layout_and_shapes(texts, normalised, self.groups)
+        promotion = None
+        if self.promotion is not None:
+            promotion = (ngram_scores(batch, self.promotion.coef, self.hash_bits, chars, words, shapes)
+                         + self.promotion.intercept)
         return ParagraphParts(
             text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
             batch.word_tokens() if "repetition" in self.groups else None,
-            token_counts(texts) if layout is None else layout.words)
+            token_counts(texts) if layout is None else layout.words, promotion)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
@@ -114,8 +151,9 @@ class LinearScorer:
 
     def logits_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
-        return self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
-                               parts.words)
+        logits = self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
+                                 parts.words)
+        return logits if parts.promotion_logits is None else self.promotion.combined(logits, parts.promotion_logits)
 
     def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Final log-odds from the first-stage ones of each paragraph and its neighbours
@@ -169,6 +207,10 @@ class LinearScorer:
             arrays["calibration"] = self.calibration
         if self.precision_curve is not None:
             arrays["precision_curve"] = self.precision_curve
+        if self.promotion is not None:
+            arrays["promotion_coef"] = self.promotion.coef
+            arrays["promotion_settings"] = np.array([self.promotion.intercept, self.promotion.cut,
+                                                     self.promotion.threshold])
         np.savez(handle, **arrays)
 
     @classmethod
@@ -187,6 +229,8 @@ class LinearScorer:
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
                 calibration=arrays["calibration"] if "calibration" in arrays else None,
                 precision_curve=arrays["precision_curve"] if "precision_curve" in arrays else None,
+                promotion=(PromotionDetector(arrays["promotion_coef"], *map(float, arrays["promotion_settings"]))
+                           if "promotion_coef" in arrays else None),
                 metadata_=metadata or {},
             )
         scorer.check_sizes()
@@ -204,5 +248,7 @@ class LinearScorer:
                              f"{len(SCORE_CONTEXT_NAMES)}")
         if self.calibration is not None and np.shape(self.calibration) != (3,):
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
+        if self.promotion is not None and len(self.promotion.coef) != 2**self.hash_bits:
+            raise ValueError(f"{len(self.promotion.coef)} promotion-detector weights, expected {2**self.hash_bits}")
         if self.precision_curve is not None and (np.ndim(self.precision_curve) != 2 or len(self.precision_curve) != 3):
             raise ValueError(f"precision curve of shape {np.shape(self.precision_curve)}, expected 3 rows")

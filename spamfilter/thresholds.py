@@ -17,7 +17,8 @@ from .labels import SPAM
 PRECISION_CURVE_POINTS = 512
 
 
-def _logits(p: np.ndarray) -> np.ndarray:
+def log_odds(p) -> np.ndarray:
+    """Log-odds of probabilities (clipped away from 0 and 1)."""
     p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
     return np.log(p / (1 - p))
 
@@ -34,7 +35,7 @@ def _cuts(scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ranked = scores[order]
     ends = np.flatnonzero(np.r_[ranked[1:] != ranked[:-1], True])
     lowest_removed, next_lower = ranked[ends], ranked[np.minimum(ends + 1, len(ranked) - 1)]
-    thresholds = 1.0 / (1.0 + np.exp(-(_logits(lowest_removed) + _logits(next_lower)) / 2))
+    thresholds = 1.0 / (1.0 + np.exp(-(log_odds(lowest_removed) + log_odds(next_lower)) / 2))
     thresholds[-1] = lowest_removed[-1]
     return order, ends, thresholds
 

@@ -150,6 +150,13 @@ def train(
     else:
         metrics = {"on": model.cv_scores_on_}
     say(f"trained in {time.perf_counter() - started:.1f}s, threshold {model.threshold_:.3f}")
+    if model.promotion_detector_ is not None:
+        say(f"promotion detector trained: it flags n-gram log-odds from {model.promotion_detector_.cut:+.2f}")
+    elif model.promotion_false_positives is not None and (frame["kind"] == "promotion").any():
+        message = (f"no promotion detector: no language of the promotion paragraphs has {model.promotion_min_editorial} "
+                   "editorial paragraphs in the sources holding promotion to learn against")
+        warnings.warn(message, stacklevel=2)
+        warnings_seen.append(message)
     training = describe_corpus(frame, data if not isinstance(data, pd.DataFrame) else ())
     training["warnings"] = warnings_seen
     training["seconds"] = round(time.perf_counter() - started, 1)

@@ -70,9 +70,11 @@ def _print_explanation(console: Console, doc_id: str, index: int, item: Explanat
     console.rule(f"{doc_id} ¶{index}: [bold {colour}]{label}[/] P(spam)={item.score:.3f}", align="left")
     console.print(Text(shown), style="italic")
     groups = ", ".join(f"{name} {total:+.3f}" for name, total in item.by_group().items())
+    decided = ("" if item.decided_by == "model" else
+               f"; decided by the {item.decided_by}, which scores its n-grams alone")
     console.print(f"log-odds {item.decision:+.3f} = intercept {item.intercept:+.3f} "
                   f"+ {len(item.contributions)} feature contributions ({groups}); "
-                  f"first-pass log-odds {item.first_pass:+.3f}", style="dim")
+                  f"first-pass log-odds {item.first_pass:+.3f}{decided}", style="dim")
     console.print(_feature_table("towards spam", item.towards_spam(top), "red"))
     console.print(_feature_table("towards content", item.towards_content(top), "green"))
 
@@ -129,12 +131,14 @@ def _operating_points(scorer) -> list[dict]:
     return points
 
 
-def _card(meta: dict, strongest: dict, operating_points: list[dict]) -> dict:
-    """The model card as data: what ``meta.json`` holds plus the strongest named features
-    and the thresholds of some spam precisions."""
+def _card(meta: dict, strongest: dict, operating_points: list[dict], scorer) -> dict:
+    """The model card as data: what ``meta.json`` holds plus the strongest named features,
+    the thresholds of some spam precisions and the promotion detector's cut."""
+    detector = scorer.promotion
     return {key: meta.get(key) for key in ("name", "created", "threshold", "versions", "parameters",
                                             "training", "metrics", "model_sha256")} | {
-        "strongest": strongest, "operating_points": operating_points}
+        "strongest": strongest, "operating_points": operating_points,
+        "promotion_detector": None if detector is None else {"cut": detector.cut, "at_threshold": detector.threshold}}
 
 
 def _count(value: object) -> str:
@@ -158,6 +162,10 @@ def _print_card(console: Console, card: dict) -> None:
         facts.add_row("file", f"{entry.get('path')} (sha256 {str(entry.get('sha256'))[:12]}…)")
     parameters = card.get("parameters") or {}
     facts.add_row("parameters", ", ".join(f"{k}={v}" for k, v in parameters.items()))
+    detector = card["promotion_detector"]
+    facts.add_row("promotion detector", "none" if detector is None else
+                  f"n-grams alone, OR-ed with the model: flags its log-odds from {detector['cut']:+.3f} at threshold "
+                  f"{detector['at_threshold']:.4f} (a threshold higher or lower moves that cut by as much)")
     console.print(facts)
     metrics = card.get("metrics") or {}
     overall = metrics.get("overall")
@@ -240,7 +248,8 @@ def info(
         "second_pass": [f.to_dict() for f in second_pass_weights(loaded)],
         "calibration": [f.to_dict() for f in calibration_weights(loaded)],
     }
-    card = _card(loaded.metadata_, strongest, _operating_points(loaded.scorer()))
+    scorer = loaded.scorer()
+    card = _card(loaded.metadata_, strongest, _operating_points(scorer), scorer)
     if json_output:
         typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
         return

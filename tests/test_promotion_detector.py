@@ -1,0 +1,174 @@
+"""The promotion detector: a layout-free promotion-vs-editorial model OR-ed with the main one."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import spamfilter
+from spamfilter.cli import app
+
+from spamfilter.explain import explain
+from spamfilter.model import SpamClassifier
+from spamfilter.scorer import LinearScorer
+from spamfilter.thresholds import precision_curve
+
+from conftest import BOILERPLATE, EDITORIAL, TINY_PARAMS
+
+ADS = [
+    "Get 50% off your first order with code SAVE50 at Mealora today, free delivery on every order this week!",
+    "Spin to win at LuckyReels casino: 200 free spins and a 100% welcome bonus when you sign up now.",
+    "Trade crypto with zero fees on Bitnexa and claim your 30 USDT welcome bonus before the offer ends.",
+    "Protect every device with ShieldoraVPN, now 70% off with three months free for new customers.",
+    "Lose weight without dieting: doctors are stunned by this natural supplement, order your bottle today.",
+    "Download the Quickcart app and get free shipping on your first five orders, available on every phone.",
+]
+
+
+def corpus(promotion_lang: str = "en", n_docs: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Pages of a benchmark-like source (menus, article, footer) and of a promotion source
+    (an article with an ad in its middle), as a paragraph table."""
+    rng = random.Random(seed)
+    rows = []
+    for d in range(n_docs):
+        doc, source = f"d{d}", "promotion" if d % 2 else "bench"
+        body = rng.sample(EDITORIAL, 4)
+        if source == "bench":
+            items = ([(t, "spam", "boilerplate") for t in rng.sample(BOILERPLATE, 3)]
+                     + [(t, "content", "content") for t in body])
+        else:
+            items = [(t, "content", "content") for t in body]
+            items.insert(2, (rng.choice(ADS), "spam", "promotion"))
+        for i, (text, label, kind) in enumerate(items):
+            lang = promotion_lang if kind == "promotion" else "en"
+            rows.append({"doc_id": doc, "index": i, "text": text, "label": label, "kind": kind, "source": source,
+                         "lang": lang})
+    return pd.DataFrame(rows)
+
+
+def fit(frame: pd.DataFrame, **params) -> SpamClassifier:
+    params = {**TINY_PARAMS, "promotion_min_editorial": 10, **params}
+    return SpamClassifier(**params).fit(frame, frame["label"])
+
+
+def test_trained_from_promotion_kinds_and_absent_without_them():
+    frame = corpus()
+    assert fit(frame).promotion_detector_ is not None
+    assert fit(frame.assign(kind=frame["kind"].replace("promotion", "spam"))).promotion_detector_ is None
+    assert fit(frame, promotion_false_positives=None).promotion_detector_ is None
+
+
+def test_promotions_in_a_language_without_editorial_text_are_left_out():
+    # Every promotion is in a language no editorial paragraph is in: nothing to learn from.
+    assert fit(corpus(promotion_lang="xx")).promotion_detector_ is None
+
+
+def test_or_flags_what_the_detector_is_sure_of_and_leaves_the_rest():
+    detector = fit(corpus()).scorer().promotion
+    threshold = np.log(detector.threshold / (1 - detector.threshold))
+    logits = np.array([threshold - 3, threshold - 3, threshold + 1])
+    final = detector.combined(logits, np.array([detector.cut + 0.5, detector.cut - 0.5, detector.cut - 5]))
+    assert final[0] >= threshold > final[1]  # past its cut the detector flags; short of it, it does not
+    assert final[2] == logits[2]  # and a paragraph the model flags keeps its own score
+
+
+def test_scores_match_between_the_model_and_its_saved_scorer():
+    frame = corpus()
+    model = fit(frame)
+    buffer = io.BytesIO()
+    model.scorer().save(buffer)
+    buffer.seek(0)
+    loaded = LinearScorer.load(buffer)
+    assert loaded.promotion is not None and loaded.promotion.cut == pytest.approx(model.promotion_detector_.cut)
+    assert loaded.promotion.threshold == model.threshold_
+    texts = frame["text"].tolist()
+    starts = np.flatnonzero(np.r_[True, frame["doc_id"].to_numpy()[1:] != frame["doc_id"].to_numpy()[:-1]])
+    starts = np.r_[starts, len(frame)]
+    np.testing.assert_allclose(loaded.logits(texts, starts), model.decision_function(frame), atol=1e-9)
+
+
+def test_the_matrix_path_and_the_streaming_path_agree():
+    """Evaluation scores transformed matrices, prediction streams texts: same log-odds."""
+    frame = corpus()
+    model = fit(frame)
+    matrix = model.pipeline_.named_steps["features"].transform(frame)
+    streamed = model.decision_function(frame)
+    np.testing.assert_allclose(model.decision_transformed(matrix, frame["doc_id"].to_numpy(), frame["text"].tolist()),
+                               streamed, atol=1e-6)
+    without = fit(frame, promotion_false_positives=None).decision_function(frame)
+    assert (streamed >= without - 1e-9).all() and (streamed > without + 1e-6).any()  # it only ever adds flags
+
+
+UNSEEN_AD = "Claim 200 free spins and a welcome bonus at Reelzy casino, sign up today for free delivery of your bonus."
+
+
+def test_explain_shows_the_detector_where_it_decides():
+    model = fit(corpus())
+    document = [EDITORIAL[0], EDITORIAL[1], UNSEEN_AD, EDITORIAL[2]]
+    items = explain(model, document)
+    for item, decision in zip(items, model.decision_function(document)):
+        assert item.intercept + sum(c.contribution for c in item.contributions) == pytest.approx(decision, abs=1e-9)
+        assert item.decision == pytest.approx(decision, abs=1e-9)
+    assert [item.decided_by for item in items] == ["model", "model", "promotion detector", "model"]
+    ad = items[2]
+    assert ad.score > model.threshold_ and ad.to_dict()["decided_by"] == "promotion detector"
+    assert {c.group for c in ad.contributions} == {"promotion"}  # its n-grams only: no layout, no context
+    assert any(gram == "free spins" for c in ad.towards_spam(30) for _, gram in c.ngrams)
+
+
+def test_held_out_scores_and_precision_curve_include_the_detector():
+    frame = corpus()
+    labels = frame["label"].to_numpy()
+    rows, scores = fit(frame).cv_scores_
+    rows_without, scores_without = fit(frame, promotion_false_positives=None).cv_scores_
+    np.testing.assert_array_equal(rows, rows_without)
+    assert (scores >= scores_without).all() and (scores > scores_without).any()
+    np.testing.assert_array_equal(fit(frame).precision_curve_, precision_curve(labels[rows], scores))
+    strict = fit(frame, min_precision=0.99)
+    rows, scores = strict.cv_scores_
+    flagged = scores >= strict.threshold_
+    assert flagged.any() and (labels[rows][flagged] == "spam").mean() >= 0.99
+
+
+def test_info_and_explain_commands_show_the_detector(tmp_path):
+    directory = tmp_path / "model"
+    spamfilter.train(corpus(), output=directory, seed=0, promotion_min_editorial=10, **TINY_PARAMS)
+    runner = CliRunner()
+    card = runner.invoke(app, ["info", "--model", str(directory), "--json"])
+    assert card.exit_code == 0, card.output
+    detector = spamfilter.load_model(directory).promotion_detector_
+    assert json.loads(card.stdout)["promotion_detector"] == {"cut": detector.cut, "at_threshold": detector.threshold}
+    page = tmp_path / "page.txt"
+    page.write_text("\n\n".join([EDITORIAL[0], UNSEEN_AD, EDITORIAL[2]]), encoding="utf-8")
+    explained = runner.invoke(app, ["explain", str(page), "--model", str(directory), "--json"])
+    assert explained.exit_code == 0, explained.output
+    assert [record["decided_by"] for record in json.loads(explained.stdout)] == ["model", "promotion detector", "model"]
+    shown = runner.invoke(app, ["explain", str(page), "--model", str(directory)], env={"COLUMNS": "200"})
+    assert shown.output.count("decided by the promotion detector") == 1
+
+
+def test_train_command_trains_the_detector_unless_told_not_to(tmp_path):
+    table = tmp_path / "corpus.csv"
+    corpus(n_docs=110).assign(label=lambda f: f["kind"])[["doc_id", "text", "label", "source", "lang"]].to_csv(
+        table, index=False)
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "with")])
+    assert trained.exit_code == 0, trained.output
+    assert "promotion detector trained" in trained.output
+    assert spamfilter.load_model(tmp_path / "with").promotion_detector_ is not None
+    trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "without"), "--no-promotion-detector"])
+    assert trained.exit_code == 0, trained.output
+    assert spamfilter.load_model(tmp_path / "without").promotion_detector_ is None
+
+
+def test_training_warns_when_the_language_rule_leaves_no_promotion():
+    frame = corpus(promotion_lang="xx")
+    with pytest.warns(UserWarning, match="no promotion detector"):
+        result = spamfilter.train(frame, seed=0, **TINY_PARAMS)
+    assert result.model.promotion_detector_ is None
