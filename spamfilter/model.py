@@ -24,6 +24,7 @@ from .features import (
     FEATURE_GROUPS,
     copy_keys,
     document_starts,
+    feature_texts,
     score_context_features,
     token_counts,
 )
@@ -274,7 +275,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         width = 2**self.hash_bits
         hashed = matrix[rows][:, :width]
         targets = promotion[rows].astype(int)
-        groups = copy_keys([texts[i] for i in rows])
+        # Copies of a text share a fold. Grouped by the normalised text itself, not by its
+        # hash key, which changes from one process to the next (and with it the cut).
+        groups = pd.factorize(pd.Series(feature_texts([texts[i] for i in rows])))[0]
         out_of_fold = np.zeros(len(rows))
         for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(hashed, targets, groups):
             out_of_fold[test] = self._linear_model().fit(hashed[train], targets[train]).decision_function(hashed[test])

@@ -26,6 +26,7 @@ SAFE_FILE = "model.skops"
 ALLOWED_TYPES: frozenset[str] = frozenset({
     "spamfilter.model.SpamClassifier",
     "spamfilter.feature_matrix.ParagraphFeatures",
+    "spamfilter.scorer.PromotionDetector",
 })
 # Every other type in the file must come from one of these packages.
 ALLOWED_MODULES: tuple[str, ...] = ("builtins", "numpy", "scipy.sparse", "sklearn", "spamfilter.")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +20,7 @@ from spamfilter.cli import app
 
 from spamfilter.explain import explain
 from spamfilter.model import SpamClassifier
+from spamfilter.safe_format import export_safe, load_safe
 from spamfilter.scorer import LinearScorer
 from spamfilter.thresholds import precision_curve
 
@@ -172,3 +177,22 @@ def test_training_warns_when_the_language_rule_leaves_no_promotion():
     with pytest.warns(UserWarning, match="no promotion detector"):
         result = spamfilter.train(frame, seed=0, **TINY_PARAMS)
     assert result.model.promotion_detector_ is None
+
+
+def test_the_detector_is_the_same_in_every_process():
+    """Its out-of-fold cut must not depend on Python's string hashing, which changes per process."""
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_promotion_detector import corpus, fit; "
+              "detector = fit(corpus()).promotion_detector_; print(repr(detector.cut), repr(detector.intercept))")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parents[1], env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(outputs) == 1, outputs
+
+
+def test_the_safe_format_keeps_the_detector(tmp_path):
+    model = fit(corpus())
+    model.metadata_ = {}
+    loaded = load_safe(export_safe(model, tmp_path / "model.skops"))
+    assert loaded.promotion_detector_.cut == model.promotion_detector_.cut
+    document = [EDITORIAL[0], UNSEEN_AD, EDITORIAL[1]]
+    np.testing.assert_array_equal(loaded.predict_proba(document), model.predict_proba(document))
