@@ -172,11 +172,12 @@ def test_train_command_trains_the_detector_unless_told_not_to(tmp_path):
     assert spamfilter.load_model(tmp_path / "without").promotion_detector_ is None
 
 
-def test_training_warns_when_the_language_rule_leaves_no_promotion():
+def test_training_warns_when_the_language_rule_leaves_no_promotion(tmp_path):
     frame = corpus(promotion_lang="xx")
     with pytest.warns(UserWarning, match="no promotion detector"):
-        result = spamfilter.train(frame, seed=0, **TINY_PARAMS)
+        result = spamfilter.train(frame, output=tmp_path / "model", seed=0, **TINY_PARAMS)
     assert result.model.promotion_detector_ is None
+    assert any("no promotion detector" in message for message in result.meta["training"]["warnings"])
 
 
 def test_the_detector_is_the_same_in_every_process():
