@@ -52,7 +52,7 @@ DEFAULT_SOURCE_BALANCE = 0.5
 # corpus's editorial paragraphs of 10+ words, scored out of fold (held-out shares come out
 # about twice as high). Promotions in a language with fewer editorial paragraphs than
 # PROMOTION_MIN_EDITORIAL are left out of its training (else it learns "this language =
-# promotion"). See the model card, 2026-11-30 (third run).
+# promotion"). See the model card, "The promotion detector ships".
 DEFAULT_PROMOTION_FALSE_POSITIVES = 0.0025
 PROMOTION_MIN_EDITORIAL = 200
 PROMOTION_FOLDS = 5
@@ -89,6 +89,12 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     ``cv_scores_on_``) so training can report cross-validated metrics, and
     ``precision_curve_`` keeps what other thresholds do on them (``--min-precision``).
     Rows whose label is None stay as context for their neighbours but are not learned.
+
+    Layout and context cues hide an ad placed between two editorial paragraphs. When the
+    training rows carry the kind ``promotion`` (a ``kind`` column), a promotion detector
+    (``promotion_detector_``, see :class:`~spamfilter.scorer.PromotionDetector`) learns
+    promotion against editorial text from the hashed n-grams alone, and is OR-ed with the
+    two stages; ``promotion_false_positives`` sets its cut, None trains none.
     """
 
     def __init__(
