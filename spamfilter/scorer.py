@@ -98,6 +98,15 @@ class PromotionDetector:
         return np.maximum(logits, detector_logits + self.shift)
 
 
+def _promotion_detector(arrays) -> PromotionDetector:
+    """The detector stored by :meth:`LinearScorer.save`; ValueError when its settings are not
+    ``[intercept, cut, threshold]``."""
+    settings = arrays["promotion_settings"]
+    if np.shape(settings) != (3,):
+        raise ValueError(f"promotion-detector settings of shape {np.shape(settings)}, expected 3 numbers")
+    return PromotionDetector(arrays["promotion_coef"], *map(float, settings))
+
+
 @dataclass
 class LinearScorer:
     """The two linear stages of a fitted :class:`~spamfilter.model.SpamClassifier`.
@@ -229,8 +238,7 @@ class LinearScorer:
                 context_intercept=float(settings["context_intercept"]), threshold_=float(settings["threshold"]),
                 calibration=arrays["calibration"] if "calibration" in arrays else None,
                 precision_curve=arrays["precision_curve"] if "precision_curve" in arrays else None,
-                promotion=(PromotionDetector(arrays["promotion_coef"], *map(float, arrays["promotion_settings"]))
-                           if "promotion_coef" in arrays else None),
+                promotion=_promotion_detector(arrays) if "promotion_coef" in arrays else None,
                 metadata_=metadata or {},
             )
         scorer.check_sizes()

@@ -197,3 +197,16 @@ def test_the_safe_format_keeps_the_detector(tmp_path):
     assert loaded.promotion_detector_.cut == model.promotion_detector_.cut
     document = [EDITORIAL[0], UNSEEN_AD, EDITORIAL[1]]
     np.testing.assert_array_equal(loaded.predict_proba(document), model.predict_proba(document))
+
+
+def test_a_damaged_detector_in_a_scorer_file_is_refused(tmp_path):
+    buffer = io.BytesIO()
+    fit(corpus()).scorer().save(buffer)
+    buffer.seek(0)
+    with np.load(buffer) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["promotion_settings"] = arrays["promotion_settings"][:2]
+    damaged = tmp_path / "scorer.npz"
+    np.savez(damaged, **arrays)
+    with pytest.raises(ValueError, match="promotion-detector settings"):
+        LinearScorer.load(damaged)
