@@ -145,13 +145,17 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         """The small logistic regression of the context pass and of the calibration."""
         return LogisticRegression(C=1.0, max_iter=1000)
 
-    def _check_source_balance(self) -> None:
+    def _check_settings(self) -> None:
+        """Refuse settings out of range before any work (the features take minutes on a large corpus)."""
         if not 0 <= self.source_balance <= 1:  # also refuses NaN
             raise ValueError(f"source_balance must be between 0 (rows weigh the same) and 1 (sources weigh "
                              f"the same), got {self.source_balance!r}")
+        if self.promotion_false_positives is not None and not 0 < self.promotion_false_positives < 1:
+            raise ValueError(f"promotion_false_positives must be a share between 0 and 1 (or None for no "
+                             f"promotion detector), got {self.promotion_false_positives!r}")
 
     def fit(self, X, y, sample_weight=None):
-        self._check_source_balance()  # before the features, which take minutes on a large corpus
+        self._check_settings()
         frame = as_paragraph_frame(X)
         labels = _labels(y)
         if len(labels) != len(frame):
@@ -181,7 +185,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         grouped by source. (Choosing the threshold on uncalibrated out-of-source scores
         was measured and rejected: it collapses towards "all spam".)
         """
-        self._check_source_balance()
+        self._check_settings()
         labels = _labels(labels)
         doc_ids = np.asarray(doc_ids)
         n = len(labels)

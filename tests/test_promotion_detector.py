@@ -210,3 +210,9 @@ def test_a_damaged_detector_in_a_scorer_file_is_refused(tmp_path):
     np.savez(damaged, **arrays)
     with pytest.raises(ValueError, match="promotion-detector settings"):
         LinearScorer.load(damaged)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0, -0.1, float("nan")])
+def test_a_detector_share_out_of_range_is_refused_before_training(share):
+    with pytest.raises(ValueError, match="promotion_false_positives must be a share between 0 and 1"):
+        fit(corpus(), promotion_false_positives=share)
