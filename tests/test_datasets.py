@@ -26,7 +26,8 @@ CATEGORIES = {
     "store_tagline", "autoblog_source", "newsletter", "social", "affiliate_disclosure", "crypto",
     "vpn_software", "casino", "health_supplement", "local_seo", "course", "related_posts",
     "sponsored_label", "donation", "app_download", "cookie_consent", "comment_form", "copyright_legal",
-    "loans_finance",
+    "loans_finance", "site_prompt", "product_box", "dating", "pharmacy", "essay_services", "giveaway_survey",
+    "work_from_home", "lead_generation",
 }
 
 _EN = [
