@@ -51,8 +51,9 @@ DEFAULT_SOURCE_BALANCE = 0.5
 # The promotion detector's cut: the log-odds that flag this share of the training
 # corpus's editorial paragraphs of 10+ words, scored out of fold (held-out shares come out
 # about twice as high). Promotions in a language with fewer editorial paragraphs than
-# PROMOTION_MIN_EDITORIAL are left out of its training (else it learns "this language =
-# promotion"). See the model card, "The promotion detector ships".
+# PROMOTION_MIN_EDITORIAL are left out of its training, and a language's promotions weigh
+# no more per editorial paragraph than all promotions do (else it learns "this language =
+# promotion"). See the model card, "The promotion detector ships" and "A fourth batch".
 DEFAULT_PROMOTION_FALSE_POSITIVES = 0.0025
 PROMOTION_MIN_EDITORIAL = 200
 PROMOTION_FOLDS = 5
@@ -65,6 +66,24 @@ def source_balanced(weights: np.ndarray, source_of: np.ndarray, power: float = 1
     totals = np.bincount(source_of, weights=weights)
     scaled = weights * np.power(totals, -power, out=np.zeros_like(totals), where=totals > 0)[source_of]
     return scaled * (weights.sum() / scaled.sum())
+
+
+def language_balanced_weights(langs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Training weights for the promotion detector: 1 for editorial rows; a language's
+    promotions are weighed down so that, per editorial paragraph, no language holds more
+    promotion than the rows as a whole do.
+
+    Without it the detector learns a language whose promotions are many and whose
+    editorial text is scarce as promotion itself, and flags that language's prose (German
+    with trafilatura-eval held out, French with wac-xii)."""
+    promotion = targets == 1
+    overall = promotion.sum() / max((~promotion).sum(), 1)
+    editorial = pd.Series(langs[~promotion]).value_counts()
+    promotions = pd.Series(langs[promotion]).value_counts()
+    share = np.minimum(1.0, overall * editorial.reindex(promotions.index, fill_value=0) / promotions)
+    weights = np.ones(len(targets))
+    weights[promotion] = pd.Series(langs[promotion]).map(share).to_numpy()
+    return weights
 
 
 class SpamClassifier(ClassifierMixin, BaseEstimator):
@@ -285,15 +304,17 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         width = 2**self.hash_bits
         hashed = matrix[rows][:, :width]
         targets = promotion[rows].astype(int)
+        weights = language_balanced_weights(lang[rows], targets)
         # Copies of a text share a fold. Grouped by the normalised text itself, not by its
         # hash key, which changes from one process to the next (and with it the cut).
         groups = pd.factorize(pd.Series(feature_texts([texts[i] for i in rows])))[0]
         out_of_fold = np.zeros(len(rows))
         for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(hashed, targets, groups):
-            out_of_fold[test] = self._linear_model().fit(hashed[train], targets[train]).decision_function(hashed[test])
+            out_of_fold[test] = (self._linear_model().fit(hashed[train], targets[train], sample_weight=weights[train])
+                                 .decision_function(hashed[test]))
         long_editorial = (targets == 0) & (token_counts([texts[i] for i in rows]) >= 10)
         cut = float(np.quantile(out_of_fold[long_editorial], 1 - self.promotion_false_positives))
-        fitted = self._linear_model().fit(hashed, targets)
+        fitted = self._linear_model().fit(hashed, targets, sample_weight=weights)
         detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_))
         held_out = detector.logits(matrix[:, :width])
         held_out[rows] = out_of_fold

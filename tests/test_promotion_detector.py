@@ -19,7 +19,7 @@ import spamfilter
 from spamfilter.cli import app
 
 from spamfilter.explain import explain
-from spamfilter.model import SpamClassifier
+from spamfilter.model import SpamClassifier, language_balanced_weights
 from spamfilter.safe_format import export_safe, load_safe
 from spamfilter.scorer import LinearScorer
 from spamfilter.thresholds import precision_curve
@@ -216,3 +216,45 @@ def test_a_damaged_detector_in_a_scorer_file_is_refused(tmp_path):
 def test_a_detector_share_out_of_range_is_refused_before_training(share):
     with pytest.raises(ValueError, match="promotion_false_positives must be a share between 0 and 1"):
         fit(corpus(), promotion_false_positives=share)
+
+
+def test_language_balanced_weights_cap_each_languages_promotion_per_editorial_paragraph():
+    langs = np.array(["en"] * 8 + ["xx"] + ["en"] * 2 + ["xx"] * 4 + ["yy"])
+    targets = np.array([0] * 9 + [1] * 7)
+    weights = language_balanced_weights(langs, targets)
+    # 7 promotions for 9 editorial paragraphs overall: English's 2 for 8 stay whole; the 4
+    # promotions in xx, which has one editorial paragraph, weigh (7 / 9) x 1 / 4 each; yy has none.
+    np.testing.assert_allclose(weights, [1] * 9 + [1, 1] + [7 / 36] * 4 + [0])
+
+
+def mirrored(text: str) -> str:
+    """A made-up language with vocabulary and character n-grams of its own."""
+    return " ".join(word[::-1] for word in text.split())
+
+
+def test_a_language_with_many_promotions_and_little_prose_is_not_learned_as_promotion(monkeypatch):
+    # English pages carry ads in English and, far more often, long ads in the made-up
+    # language, of which the detector sees only two editorial paragraphs.
+    frame = corpus(n_docs=80)
+    ads = (frame["kind"] == "promotion").to_numpy()
+    mirror = np.flatnonzero(ads & (frame["doc_id"].str[1:].astype(int) % 8 != 1))
+    frame.loc[mirror, "text"] = [mirrored(f"{frame.at[i, 'text']} {EDITORIAL[k % 6]}") for k, i in enumerate(mirror)]
+    frame.loc[mirror, "lang"] = "xx"
+    prose = frame.index[(frame["kind"] == "content") & (frame["source"] == "promotion")][:2]
+    frame.loc[prose, "text"] = [mirrored(EDITORIAL[i]) for i in range(len(prose))]
+    frame.loc[prose, "lang"] = "xx"
+    unseen_prose = pd.DataFrame({"doc_id": ["new"] * 4, "text": [mirrored(t) for t in EDITORIAL[6:]] + [
+        "The river flooded the town's old harbour on Sunday, forcing dozens of families to leave their homes overnight.",
+        "Police said the bridge would stay closed until engineers have inspected the damage to its supports."]})
+
+    def language_gap(model: SpamClassifier) -> float:
+        """How much more promotional the detector finds unseen prose in the made-up language than in English."""
+        hashed = model.pipeline_.named_steps["features"].transform(unseen_prose)[:, :2**model.hash_bits]
+        logits = model.promotion_detector_.logits(hashed)
+        return logits[:2].mean() - logits[2:].mean()
+
+    balanced = language_gap(fit(frame, promotion_min_editorial=2))
+    monkeypatch.setattr("spamfilter.model.language_balanced_weights", lambda langs, targets: np.ones(len(targets)))
+    unbalanced = language_gap(fit(frame, promotion_min_editorial=2))
+    assert unbalanced > 20  # unweighed, the language itself reads as promotion
+    assert balanced < 5
