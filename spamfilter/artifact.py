@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import signal
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ArtifactError
+from .io import create_beside
 from .labels import LABELS
 from .scorer import LinearScorer
 
@@ -74,7 +74,7 @@ def _interrupts_deferred():
 
 
 def _write_temporary(directory: Path, name: str, write) -> Path:
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    fd, temporary = create_beside(directory / name)
     try:
         with open(fd, "wb") as handle:
             write(handle)

@@ -21,8 +21,8 @@ import gzip
 import io
 import json
 import os
+import secrets
 import sys
-import tempfile
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
@@ -385,6 +385,21 @@ def iter_batches(documents: Iterable[Document], batch_paragraphs: int = BATCH_PA
         yield batch
 
 
+def create_beside(target: Path) -> tuple[int, str]:
+    """Create and open a new temporary file in ``target``'s folder, for writing and renaming.
+
+    Its permissions are those ``open()`` gives a new file (0666 less the umask), not
+    ``tempfile``'s private 0600: a model or output file written for a pipeline must be
+    readable by whoever reads the original."""
+    while True:
+        temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        return fd, str(temporary)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str, binary: bool = False) -> Iterator[IO]:
     """Write ``path`` through a temporary file in the same folder, fsync, then rename.
@@ -397,7 +412,7 @@ def atomic_output(path: str, binary: bool = False) -> Iterator[IO]:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temporary = create_beside(target)
     try:
         with open(fd, "wb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if target.suffix == ".gz" else raw

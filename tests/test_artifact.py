@@ -317,3 +317,18 @@ def test_scorer_file_with_a_malformed_calibration_or_curve_is_refused(model_dir,
         broken.save(handle)
     with pytest.raises(ValueError, match=message):
         LinearScorer.load(path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_written_files_get_the_umask_permissions_not_private_ones(tiny_model_dir, tmp_path):
+    """A model or output written for a pipeline must be readable as any new file is."""
+    previous = os.umask(0o027)
+    try:
+        artifact.save_model(spamfilter.load_model(tiny_model_dir), tmp_path / "saved")
+        with sf_io.atomic_output(str(tmp_path / "out.jsonl")) as handle:
+            handle.write("{}\n")
+    finally:
+        os.umask(previous)
+    written = [tmp_path / "out.jsonl", *(tmp_path / "saved").iterdir()]
+    assert {path.name for path in written} >= {"out.jsonl", "model.joblib", "scorer.npz", "meta.json"}
+    assert {oct(path.stat().st_mode & 0o777) for path in written} == {oct(0o640)}
