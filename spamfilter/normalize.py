@@ -112,8 +112,10 @@ def _case(text: str) -> str:
         return text.lower()
     if not text.isprintable():  # cheap gate: invisible (Cf) chars are not printable
         text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text)
+    if _SPACED_HINT.search(text):  # before casefold turns one spaced letter into two ("ß" -> "ss")
+        text = _SPACED_LETTERS.sub(_join_letters, text)
+    return unicodedata.normalize("NFKC", text.casefold())
 
 
 def _space(text: str) -> str:

@@ -159,3 +159,9 @@ def test_every_obfuscation_on_every_promotion():
                 assert folded == original, (name, record["text"])
             else:
                 assert folded.rstrip("!.") == original.rstrip("!."), (name, record["text"])
+
+
+def test_spaced_out_letters_join_before_casefold_expands_one_into_two():
+    # Casefold turns "ß" into "ss"; joined afterwards, the run would break at it.
+    assert normalize_text("a b s c h l i e ß e n") == normalize_text("abschließen") == "abschliessen"
+    assert normalize_texts(["J e t z t  a b s c h l i e ß e n"]) == ["jetzt abschliessen"]
