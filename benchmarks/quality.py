@@ -213,10 +213,13 @@ def without_pages(frames, matrices, pages: set[str]) -> tuple[dict, dict]:
 
 def promotion_by_base(build: Path) -> dict[str, pd.DataFrame]:
     """The promotion corpus's training documents, split by the benchmark source whose page
-    each was built on (so a leave-one-source-out fold can leave that source's part out)."""
+    each was built on (so a leave-one-source-out fold can leave that source's part out);
+    those built on the team's own articles (``datasets/editorial.jsonl``) form one part,
+    "team", that every fold keeps."""
     path = build / "promotion-train.jsonl.gz"
     frame = read_corpus([str(path)])
-    source = frame["doc_id"].map({doc: page.split("/")[0] for doc, page in base_pages(path).items()})
+    source = frame["doc_id"].map({doc: page.split("/")[0] if "/" in page else "team"
+                                  for doc, page in base_pages(path).items()})
     return {promotion_part(name): part.reset_index(drop=True) for name, part in frame.groupby(source, sort=True)}
 
 

@@ -4,7 +4,8 @@
     python datasets/build.py --out build/promotion --seed 0
 
 Base documents are the ``content`` paragraphs of the pages in the shared benchmark
-files (read at build time, never copied into the repository). Promotion paragraphs
+files (read at build time, never copied into the repository) and the team's own
+editorial articles (``datasets/editorial.jsonl``). Promotion paragraphs
 (``datasets/promotions.jsonl``, plus obfuscated variants from ``obfuscate.py``) are
 inserted where content farms put them: a tagline before the first paragraph, one or
 two lines after the last (often adjacent), sometimes the same tagline top and bottom,
@@ -73,6 +74,19 @@ def read_jsonl(path: Path) -> list[dict]:
 def load_records(datasets_dir: Path = HERE) -> tuple[list[dict], list[dict]]:
     """The committed promotions and hard negatives."""
     return read_jsonl(datasets_dir / "promotions.jsonl"), read_jsonl(datasets_dir / "hard_negatives.jsonl")
+
+
+def load_editorial_articles(datasets_dir: Path = HERE) -> list[dict]:
+    """The team's editorial articles (``editorial.jsonl``), as base documents.
+
+    The benchmark pages hold little editorial text in most languages the promotions are
+    written in (a few hundred paragraphs of Spanish or Polish, almost none of Italian or
+    Japanese), so promotion in those languages could only be learned against English
+    prose. Each language's articles are split on their own (``split_group``), so every
+    language has articles on both sides.
+    """
+    return [{"id": a["id"], "lang": a["lang"], "url": None, "paragraphs": a["paragraphs"],
+             "split_group": f"team:{a['lang']}"} for a in read_jsonl(datasets_dir / "editorial.jsonl")]
 
 
 def load_base_documents(shared_dir: Path, max_paragraphs: int = 40, min_paragraphs: int = 2) -> list[dict]:
@@ -234,7 +248,8 @@ def build(base_docs: list[dict], promotions: list[dict], hard_negatives: list[di
     """Return ``{"train": docs, "test": docs}``; deterministic from ``seed`` and the inputs."""
     fam_split = split_promotions(promotions, test_share)
     topic_split = split_hard_negatives(hard_negatives, test_share)
-    page_split = assign_split([d["id"] for d in base_docs], test_share)
+    split_group = {d["id"]: d.get("split_group", "") for d in base_docs}
+    page_split = assign_split(list(split_group), test_share, split_group.get)
     result = {}
     for split, n in (("train", n_train), ("test", n_test)):
         rng = random.Random(f"{seed}:{split}")
@@ -310,10 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-share", type=float, default=TEST_SHARE, help="hash share of families/topics/pages in test (0.25)")
     ap.add_argument("--obfuscation-rate", type=float, default=0.12, help="share of injected promotions obfuscated (0.12)")
     ap.add_argument("--max-paragraphs", type=int, default=40, help="keep at most this many content paragraphs per page (40)")
+    ap.add_argument("--without-team-articles", action="store_true",
+                    help="base documents from the benchmark pages only, not also the team's editorial.jsonl "
+                         "(the corpus as built before 2026-11-30)")
     args = ap.parse_args(argv)
     bases = load_base_documents(args.shared, args.max_paragraphs)
     if not bases:
         ap.error(f"no benchmark pages found in {args.shared}")
+    if not args.without_team_articles:
+        bases += load_editorial_articles()
     promotions, negatives = load_records()
     result = build(bases, promotions, negatives, args.seed, args.train_docs, args.test_docs,
                    args.test_share, args.obfuscation_rate)

@@ -107,6 +107,40 @@ def test_hard_negatives():
     assert len({r["lang"] for r in HARD_NEGATIVES} - {"en"}) >= 5
 
 
+EDITORIAL = build.load_editorial_articles(DATASETS)
+# Languages the promotions are written in whose benchmark pages hold little editorial text.
+EDITORIAL_LANGUAGES = {"es", "it", "pt", "pl", "cs", "ru", "fr", "nl", "ja", "tr"}
+
+
+def test_editorial_articles():
+    assert {a["lang"] for a in EDITORIAL} == EDITORIAL_LANGUAGES
+    assert min(collections.Counter(a["lang"] for a in EDITORIAL).values()) >= 12
+    assert len({a["id"] for a in EDITORIAL}) == len(EDITORIAL)
+    texts = [t for a in EDITORIAL for t in a["paragraphs"]]
+    assert all(5 <= len(a["paragraphs"]) <= 8 for a in EDITORIAL)
+    assert all(t == t.strip() and t and "\n" not in t for t in texts)
+    # the clean side of the classifier: no links, addresses or texts of the other two files
+    assert not [t for t in texts if "http" in t or "www." in t or "@" in t]
+    assert len({normalize_text(t) for t in texts}) == len(texts)
+    assert not {normalize_text(t) for t in texts} & {normalize_text(r["text"]) for r in PROMOTIONS + HARD_NEGATIVES}
+
+
+def test_editorial_articles_split_within_each_language():
+    """Every language has articles on both sides, and adding them moves no benchmark page."""
+    pages = fixture_documents()
+    alone = build.build(pages, PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=60, n_test=40)
+    both = build.build(pages + EDITORIAL, PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=600, n_test=400)
+    side = {d["base_id"]: split for split, docs in both.items() for d in docs}
+    lang = {a["id"]: a["lang"] for a in EDITORIAL}
+    for code in EDITORIAL_LANGUAGES:
+        assert {side[i] for i in side if lang.get(i) == code} == {"train", "test"}, code
+    assert {d["base_id"] for d in alone["test"]} == {i for i in side if side[i] == "test" and i not in lang}
+    article = {a["id"]: a["paragraphs"] for a in EDITORIAL}
+    doc = next(d for d in both["train"] if d["base_id"] in article)
+    kept = [p["text"] for p in doc["paragraphs"] if p["label"] == "content" and p["topic"] is None]
+    assert kept == article[doc["base_id"]] and doc["lang"] == lang[doc["base_id"]]
+
+
 def test_family_split_covers_every_category():
     split = build.split_promotions(PROMOTIONS)
     sides = collections.defaultdict(set)
