@@ -65,10 +65,21 @@ MID_WEIGHTS = {"related_posts": 5, "sponsored_label": 3, "newsletter": 3, "produ
 # --------------------------------------------------------------------------- inputs
 
 def read_jsonl(path: Path) -> list[dict]:
-    """Records of a (optionally gzipped) JSONL file."""
+    """Records of a (optionally gzipped) JSONL file; ValueError naming the file and line of a bad one."""
     opener = gzip.open if str(path).endswith(".gz") else open
+    records = []
     with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+            records.append(record)
+    return records
 
 
 def load_records(datasets_dir: Path = HERE) -> tuple[list[dict], list[dict]]:
@@ -85,8 +96,16 @@ def load_editorial_articles(datasets_dir: Path = HERE) -> list[dict]:
     prose. Each language's articles are split on their own (``split_group``), so every
     language has articles on both sides.
     """
+    path = datasets_dir / "editorial.jsonl"
+    articles = read_jsonl(path)
+    for number, article in enumerate(articles, 1):
+        texts = article.get("paragraphs")
+        if not (isinstance(article.get("id"), str) and isinstance(article.get("lang"), str) and isinstance(texts, list)
+                and texts and all(isinstance(t, str) and t.strip() for t in texts)):
+            raise ValueError(f"{path}: article {number} ({article.get('id')!r}) needs a string id and lang and a "
+                             f"non-empty list of non-empty paragraph strings")
     return [{"id": a["id"], "lang": a["lang"], "url": None, "paragraphs": a["paragraphs"],
-             "split_group": f"team:{a['lang']}"} for a in read_jsonl(datasets_dir / "editorial.jsonl")]
+             "split_group": f"team:{a['lang']}"} for a in articles]
 
 
 def load_base_documents(shared_dir: Path, max_paragraphs: int = 40, min_paragraphs: int = 2) -> list[dict]:
@@ -332,9 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     bases = load_base_documents(args.shared, args.max_paragraphs)
     if not bases:
         ap.error(f"no benchmark pages found in {args.shared}")
-    if not args.without_team_articles:
-        bases += load_editorial_articles()
-    promotions, negatives = load_records()
+    try:
+        if not args.without_team_articles:
+            bases += load_editorial_articles()
+        promotions, negatives = load_records()
+    except ValueError as error:
+        ap.error(str(error))
     result = build(bases, promotions, negatives, args.seed, args.train_docs, args.test_docs,
                    args.test_share, args.obfuscation_rate)
     info = write(args.out, result, args.seed)

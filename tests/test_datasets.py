@@ -141,6 +141,15 @@ def test_editorial_articles_split_within_each_language():
     assert kept == article[doc["base_id"]] and doc["lang"] == lang[doc["base_id"]]
 
 
+def test_bad_editorial_file_names_file_and_line(tmp_path):
+    (tmp_path / "editorial.jsonl").write_text('{"id": "team-es-001", "lang": "es", "paragraphs": ["Uno"]}\n{"id": oops}\n')
+    with pytest.raises(ValueError, match=r"editorial\.jsonl:2: not valid JSON"):
+        build.load_editorial_articles(tmp_path)
+    (tmp_path / "editorial.jsonl").write_text('{"id": "team-es-001", "lang": "es", "paragraphs": []}\n')
+    with pytest.raises(ValueError, match=r"article 1 \('team-es-001'\) needs .* non-empty list"):
+        build.load_editorial_articles(tmp_path)
+
+
 def test_family_split_covers_every_category():
     split = build.split_promotions(PROMOTIONS)
     sides = collections.defaultdict(set)
