@@ -53,7 +53,7 @@ DEFAULT_SOURCE_BALANCE = 0.5
 # about twice as high). Promotions in a language with fewer editorial paragraphs than
 # PROMOTION_MIN_EDITORIAL are left out of its training, and a language's promotions weigh
 # no more per editorial paragraph than all promotions do (else it learns "this language =
-# promotion"). See the model card, "The promotion detector ships" and "A fourth batch".
+# promotion"). See models/default/HISTORY.md, "The promotion detector ships" and "A fourth batch".
 DEFAULT_PROMOTION_FALSE_POSITIVES = 0.0025
 PROMOTION_MIN_EDITORIAL = 200
 PROMOTION_FOLDS = 5
