@@ -197,6 +197,7 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     features, coef, intercept = _parts(model)
     frame = as_paragraph_frame(paragraphs).reset_index(drop=True)
     texts = frame["text"].tolist()
+    starts = document_starts(frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None, len(texts))
     matrix = sp.csr_matrix(features.transform(frame), dtype=np.float64)
     matrix.sum_duplicates()  # n-gram occurrences arrive one entry each
     first_pass = matrix @ coef + intercept
@@ -206,8 +207,7 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     stage = _second_stage(model)
     if stage is not None:
         weights, second_intercept = stage
-        doc_ids = frame["doc_id"].to_numpy() if "doc_id" in frame.columns else None
-        context = score_context_features(first_pass, document_starts(doc_ids, len(texts)), copy_keys(texts))
+        context = score_context_features(first_pass, starts, copy_keys(texts))
         own = SCORE_CONTEXT_NAMES.index("score")
         second_terms = context * weights
         decisions = second_intercept + second_terms.sum(axis=1)
@@ -225,7 +225,9 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     detector = getattr(model, "promotion_detector_", None)
     by_detector = np.zeros(len(texts), dtype=bool)
     if detector is not None:
-        detector_decisions = detector.logits(matrix[:, :hashed_width]) + detector.shift
+        detector_logits = detector.logits(matrix[:, :hashed_width])
+        cuts = detector.cuts(detector_logits, texts, token_counts(texts), starts)
+        detector_decisions = detector.shifted(detector_logits, cuts)
         by_detector = detector_decisions > decisions
         decisions = np.where(by_detector, detector_decisions, decisions)
     scores = 1.0 / (1.0 + np.exp(-np.clip(decisions, -50, 50)))
@@ -260,7 +262,8 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
         contributions.sort(key=lambda c: -c.contribution)
         explanations.append(Explanation(
             row, text, float(scores[row]), float(decisions[row]),
-            detector.intercept + detector.shift if decided_by_detector else float(intercepts[row]), contributions,
+            float(detector.intercept + detector_decisions[row] - detector_logits[row]) if decided_by_detector
+            else float(intercepts[row]), contributions,
             float(first_pass[row]), "promotion detector" if decided_by_detector else "model"))
     return explanations
 

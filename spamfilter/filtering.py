@@ -232,7 +232,7 @@ class Filter:
         the first round runs (faster, not idempotent).
         """
         scorer, cut = self.model, self.cut
-        parts = scorer.paragraph_parts(texts)
+        parts = scorer.paragraph_parts(texts, starts)
         scores = probability(scorer.logits_of_parts(parts, starts))
         doc = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
         changed = np.bincount(doc, weights=scores >= cut, minlength=len(starts) - 1) > 0

@@ -29,6 +29,7 @@ from .features import (
     token_counts,
 )
 from .labels import CONTENT, LABELS, SPAM
+from .language import document_languages
 from .scorer import LinearScorer, PromotionDetector, probability
 from .thresholds import choose_threshold, precision_curve
 
@@ -57,6 +58,15 @@ DEFAULT_SOURCE_BALANCE = 0.5
 DEFAULT_PROMOTION_FALSE_POSITIVES = 0.0025
 PROMOTION_MIN_EDITORIAL = 200
 PROMOTION_FOLDS = 5
+# English prose sets that cut (it is most of the editorial text); in other languages the
+# top of the editorial paragraphs scores lower, so there the cut is stricter than intended.
+# A page language (as py3langid names it) with PROMOTION_LANGUAGE_MIN_EDITORIAL+ editorial
+# 10+-word paragraphs whose own 1 - promotion_false_positives quantile lies below the cut
+# gets a cut moved DEFAULT_PROMOTION_LANGUAGE_SHRINK of the way down to it, never up: all
+# the way flagged more editorial text in those languages. See models/default/HISTORY.md,
+# "One detector cut per page language".
+DEFAULT_PROMOTION_LANGUAGE_SHRINK = 0.5
+PROMOTION_LANGUAGE_MIN_EDITORIAL = 300
 
 
 def source_balanced(weights: np.ndarray, source_of: np.ndarray, power: float = 1.0) -> np.ndarray:
@@ -113,7 +123,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     training rows carry the kind ``promotion`` (a ``kind`` column), a promotion detector
     (``promotion_detector_``, see :class:`~spamfilter.scorer.PromotionDetector`) learns
     promotion against editorial text from the hashed n-grams alone, and is OR-ed with the
-    two stages; ``promotion_false_positives`` sets its cut, None trains none.
+    two stages; ``promotion_false_positives`` sets its cut, None trains none. Languages
+    whose editorial text scores lower than English get a lower cut
+    (``promotion_language_shrink`` of the way to their own, 0 for one cut for all).
     """
 
     def __init__(
@@ -132,6 +144,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         min_precision: float | None = None,
         promotion_false_positives: float | None = DEFAULT_PROMOTION_FALSE_POSITIVES,
         promotion_min_editorial: int = PROMOTION_MIN_EDITORIAL,
+        promotion_language_shrink: float = DEFAULT_PROMOTION_LANGUAGE_SHRINK,
+        promotion_language_min_editorial: int = PROMOTION_LANGUAGE_MIN_EDITORIAL,
         seed: int = 0,
     ):
         self.hash_bits = hash_bits
@@ -148,6 +162,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.min_precision = min_precision
         self.promotion_false_positives = promotion_false_positives
         self.promotion_min_editorial = promotion_min_editorial
+        self.promotion_language_shrink = promotion_language_shrink
+        self.promotion_language_min_editorial = promotion_language_min_editorial
         self.seed = seed
 
     def _features(self) -> ParagraphFeatures:
@@ -172,6 +188,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if self.promotion_false_positives is not None and not 0 < self.promotion_false_positives < 1:
             raise ValueError(f"promotion_false_positives must be a share between 0 and 1 (or None for no "
                              f"promotion detector), got {self.promotion_false_positives!r}")
+        if not 0 <= self.promotion_language_shrink <= 1:
+            raise ValueError(f"promotion_language_shrink must be between 0 (one detector cut for every language) "
+                             f"and 1 (each language's own), got {self.promotion_language_shrink!r}")
 
     def fit(self, X, y, sample_weight=None):
         self._check_settings()
@@ -215,6 +234,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             weights = source_balanced(weights, np.unique(np.asarray(sources), return_inverse=True)[1],
                                       self.source_balance)
         starts = document_starts(doc_ids, n)
+        words = token_counts(texts)
         groups = doc_ids
         n_groups = len(np.unique(groups[labeled]))
         folds = min(self.folds, n_groups)
@@ -252,7 +272,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
             maximise, threshold_groups = SPAM, None
             if sources is not None:
                 calibrated = self._fit_calibration(matrix, targets, labeled, weights, np.asarray(sources), starts,
-                                                   keys, token_counts(texts))
+                                                   keys, words)
                 if calibrated is not None:
                     # On out-of-source scores the spam-F1 cut removes twice the editorial
                     # words (the spam majority pulls it down); the content-F1 cut, averaged
@@ -264,12 +284,14 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         self.promotion_detector_ = None
         if self.promotion_false_positives is not None and kinds is not None:
             fitted = self._fit_promotion_detector(matrix, np.asarray(kinds, dtype=object), labels, langs, sources,
-                                                  texts)
+                                                  texts, words, starts)
             if fitted is not None:
                 self.promotion_detector_, held_out = fitted
                 if out_of_fold is not None:
                     # The held-out scores, and so the precision curve, include the detector's flags.
-                    cv_scores = np.maximum(cv_scores, probability(held_out[labeled] + self.promotion_detector_.shift))
+                    detector = self.promotion_detector_
+                    shifted = detector.shifted(held_out, detector.cuts(held_out, texts, words, starts))
+                    cv_scores = np.maximum(cv_scores, probability(shifted[labeled]))
                     if self.min_precision is not None:
                         self.threshold_ = choose_threshold(labels[labeled], cv_scores, self.min_precision, maximise,
                                                            threshold_groups)
@@ -280,14 +302,16 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_promotion_detector(self, matrix, kinds: np.ndarray, labels: np.ndarray, langs, sources,
-                                texts: list[str]) -> tuple[PromotionDetector, np.ndarray] | None:
+                                texts: list[str], words: np.ndarray, starts: np.ndarray
+                                ) -> tuple[PromotionDetector, np.ndarray] | None:
         """The :class:`PromotionDetector`, anchored at the current threshold, and its held-out
         log-odds of every row (out of fold for the rows it learns from); None without rows
         of kind ``promotion``.
 
         It learns from the sources that hold promotion: their promotions against their
         editorial paragraphs. Its cut flags ``promotion_false_positives`` of their editorial
-        paragraphs of 10+ words, scored out of fold (grouped by text, as pages repeat)."""
+        paragraphs of 10+ words, scored out of fold (grouped by text, as pages repeat), and
+        so, shrunk, does each language's cut (see :meth:`_language_cuts`)."""
         promotion = kinds == "promotion"
         if not promotion.any():
             return None
@@ -312,13 +336,35 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(hashed, targets, groups):
             out_of_fold[test] = (self._linear_model().fit(hashed[train], targets[train], sample_weight=weights[train])
                                  .decision_function(hashed[test]))
-        long_editorial = (targets == 0) & (token_counts([texts[i] for i in rows]) >= 10)
+        long_editorial = (targets == 0) & (words[rows] >= 10)
         cut = float(np.quantile(out_of_fold[long_editorial], 1 - self.promotion_false_positives))
+        language_cuts = self._language_cuts(out_of_fold[long_editorial], rows[long_editorial], texts, words, starts,
+                                            cut)
         fitted = self._linear_model().fit(hashed, targets, sample_weight=weights)
-        detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_))
+        detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_),
+                                     language_cuts)
         held_out = detector.logits(matrix[:, :width])
         held_out[rows] = out_of_fold
         return detector, held_out
+
+    def _language_cuts(self, editorial_logits: np.ndarray, editorial_rows: np.ndarray, texts: list[str],
+                       words: np.ndarray, starts: np.ndarray, cut: float) -> dict[str, float]:
+        """The detector's cut per page language, for the languages whose editorial
+        paragraphs (``editorial_rows`` of the training rows, with their out-of-fold
+        log-odds) score lower than those that set ``cut``. A page's language is read as
+        prediction reads it (:func:`~spamfilter.language.document_languages`)."""
+        if self.promotion_language_shrink == 0:
+            return {}
+        document_of = np.searchsorted(starts, editorial_rows, side="right") - 1
+        documents, rows_of = np.unique(document_of, return_inverse=True)
+        languages = pd.Series(np.array(document_languages(texts, words, starts, documents), dtype=object)[rows_of])
+        cuts = {}
+        for language, rows in languages.groupby(languages).groups.items():
+            if len(rows) >= self.promotion_language_min_editorial:
+                own = float(np.quantile(editorial_logits[rows.to_numpy()], 1 - self.promotion_false_positives))
+                if own < cut:
+                    cuts[str(language)] = cut + self.promotion_language_shrink * (own - cut)
+        return cuts
 
     def _fit_calibration(self, matrix, targets: np.ndarray, labeled: np.ndarray, weights: np.ndarray,
                          sources: np.ndarray, starts: np.ndarray, keys: np.ndarray, words: np.ndarray
@@ -381,11 +427,13 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         """Log-odds of spam for rows already transformed by ``pipeline_``'s features."""
         first = self.pipeline_.named_steps["classifier"].decision_function(matrix)
         scorer = self.scorer()
-        logits = scorer.calibrated(scorer.second_pass(first, copy_keys(texts), document_starts(doc_ids, len(first))),
-                                   token_counts(texts))
+        starts, words = document_starts(doc_ids, len(first)), token_counts(texts)
+        logits = scorer.calibrated(scorer.second_pass(first, copy_keys(texts), starts), words)
         if scorer.promotion is None:
             return logits
-        return scorer.promotion.combined(logits, scorer.promotion.logits(matrix[:, :2**self.hash_bits]))
+        detector_logits = scorer.promotion.logits(matrix[:, :2**self.hash_bits])
+        return scorer.promotion.combined(logits, detector_logits,
+                                         scorer.promotion.cuts(detector_logits, texts, words, starts))
 
     def predict_proba(self, X) -> np.ndarray:
         """Columns ``[P(content), P(spam)]`` per paragraph."""

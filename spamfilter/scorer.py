@@ -13,6 +13,7 @@ fitted model; the artifact stores it as ``scorer.npz``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -34,13 +35,14 @@ from .features import (
     text_keys,
     token_counts,
 )
+from .language import document_languages
 from .thresholds import log_odds, operating_point
 
 # Version 2 added the out-of-source calibration, version 3 the precision curve, version 4
-# the promotion detector; older
-# files (without them) still load.
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+# the promotion detector, version 5 its cuts per language; older files (without them)
+# still load.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
@@ -62,49 +64,79 @@ class ParagraphParts:
     tokens: WordTokens | None
     words: np.ndarray
     promotion_logits: np.ndarray | None = None  # the promotion detector's own, when the model has one
+    promotion_cuts: np.ndarray | None = None  # and the cut of each paragraph (its language's or the global one)
 
     def take(self, rows: np.ndarray) -> "ParagraphParts":
         """The parts of the paragraphs at ``rows`` (increasing), in that order."""
         return ParagraphParts(self.keys[rows], self.ngram_logits[rows],
                               None if self.layout is None else self.layout.take(rows),
                               None if self.tokens is None else self.tokens.take(rows), self.words[rows],
-                              None if self.promotion_logits is None else self.promotion_logits[rows])
+                              None if self.promotion_logits is None else self.promotion_logits[rows],
+                              None if self.promotion_cuts is None else self.promotion_cuts[rows])
 
 
 @dataclass(frozen=True)
 class PromotionDetector:
     """A promotion-vs-editorial linear model over the hashed n-grams alone (no layout,
     position or length: an ad between two editorial paragraphs still reads like an ad),
-    OR-ed with the main score. A paragraph whose detector log-odds reach ``cut`` scores at
+    OR-ed with the main score. A paragraph whose detector log-odds reach its cut scores at
     least ``threshold`` (the model's threshold when the detector was fitted), so it is
-    flagged there; a higher or lower threshold moves the detector's cut by as much."""
+    flagged there; a higher or lower threshold moves every cut by as much.
+
+    The cut is ``cut``, or a lower one on a page in one of ``language_cuts``'s languages:
+    there editorial prose scores lower than in English, which sets ``cut``."""
 
     coef: np.ndarray  # over the 2**hash_bits hashed columns
     intercept: float
     cut: float
     threshold: float
+    language_cuts: dict[str, float] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        """A detector pickled by an earlier version (``model.joblib``) has no cuts per language."""
+        object.__setattr__(self, "__dict__", {"language_cuts": {}, **state})
 
     def logits(self, hashed) -> np.ndarray:
         """The detector's own log-odds of rows of the hashed n-gram block."""
         return hashed @ self.coef + self.intercept
 
-    @property
-    def shift(self) -> float:
-        """What the detector's log-odds gain when they enter the final score."""
-        return float(log_odds(self.threshold)) - self.cut
+    def cuts(self, detector_logits: np.ndarray, texts: Sequence[str], words: np.ndarray,
+             starts: np.ndarray) -> np.ndarray:
+        """Each paragraph's cut (``texts`` with ``words`` tokens each, in documents beginning
+        at ``starts``). Only paragraphs between the lowest language cut and ``cut`` can be
+        flagged by their page's language, so only pages holding one are identified."""
+        cuts = np.full(len(detector_logits), self.cut)
+        if self.language_cuts:
+            window = np.flatnonzero((detector_logits >= min(self.language_cuts.values()))
+                                    & (detector_logits < self.cut))
+            document_of = np.searchsorted(starts, window, side="right") - 1
+            documents, rows_of = np.unique(document_of, return_inverse=True)
+            languages = document_languages(texts, words, starts, documents)
+            page_cuts = np.array([self.language_cuts.get(language, self.cut) for language in languages])
+            cuts[window] = page_cuts[rows_of]
+        return cuts
 
-    def combined(self, logits: np.ndarray, detector_logits: np.ndarray) -> np.ndarray:
+    def shifted(self, detector_logits: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+        """The detector's log-odds as they enter the final score: each cut lands on ``threshold``."""
+        return detector_logits + (float(log_odds(self.threshold)) - cuts)
+
+    def combined(self, logits: np.ndarray, detector_logits: np.ndarray, cuts: np.ndarray) -> np.ndarray:
         """The final log-odds: the model's, or the shifted detector's where that is higher."""
-        return np.maximum(logits, detector_logits + self.shift)
+        return np.maximum(logits, self.shifted(detector_logits, cuts))
 
 
 def _promotion_detector(arrays) -> PromotionDetector:
     """The detector stored by :meth:`LinearScorer.save`; ValueError when its settings are not
-    ``[intercept, cut, threshold]``."""
+    ``[intercept, cut, threshold]`` or its language cuts do not pair a name with a number."""
     settings = arrays["promotion_settings"]
     if np.shape(settings) != (3,):
         raise ValueError(f"promotion-detector settings of shape {np.shape(settings)}, expected 3 numbers")
-    return PromotionDetector(arrays["promotion_coef"], *map(float, settings))
+    languages = arrays["promotion_languages"] if "promotion_languages" in arrays else np.zeros(0, dtype=str)
+    cuts = arrays["promotion_language_cuts"] if "promotion_language_cuts" in arrays else np.zeros(0)
+    if np.ndim(languages) != 1 or np.shape(languages) != np.shape(cuts):
+        raise ValueError(f"{np.shape(languages)} promotion-detector languages for {np.shape(cuts)} cuts")
+    return PromotionDetector(arrays["promotion_coef"], *map(float, settings),
+                             language_cuts=dict(zip(map(str, languages), map(float, cuts))))
 
 
 @dataclass
@@ -134,20 +166,22 @@ class LinearScorer:
     promotion: PromotionDetector | None = None
     metadata_: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def paragraph_parts(self, texts: list[str]) -> ParagraphParts:
-        """What the first stage computes from each paragraph alone (see :class:`ParagraphParts`)."""
+    def paragraph_parts(self, texts: list[str], starts: np.ndarray) -> ParagraphParts:
+        """What the first stage computes from each paragraph alone (see :class:`ParagraphParts`),
+        and the promotion detector's cut from its page's language (documents begin at ``starts``)."""
         normalised = feature_texts(texts)
         batch = HashedBatch(normalised)
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         layout, shapes = layout_and_shapes(texts, normalised, self.groups)
-        promotion = None
+        tokens = token_counts(texts) if layout is None else layout.words
+        promotion = cuts = None
         if self.promotion is not None:
             promotion = (ngram_scores(batch, self.promotion.coef, self.hash_bits, chars, words, shapes)
                          + self.promotion.intercept)
+            cuts = self.promotion.cuts(promotion, texts, tokens, starts)
         return ParagraphParts(
             text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
-            batch.word_tokens() if "repetition" in self.groups else None,
-            token_counts(texts) if layout is None else layout.words, promotion)
+            batch.word_tokens() if "repetition" in self.groups else None, tokens, promotion, cuts)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
@@ -162,7 +196,8 @@ class LinearScorer:
         """Final log-odds of paragraphs from their parts (one batch of whole documents)."""
         logits = self.calibrated(self.second_pass(self.first_pass_of_parts(parts, starts), parts.keys, starts),
                                  parts.words)
-        return logits if parts.promotion_logits is None else self.promotion.combined(logits, parts.promotion_logits)
+        return (logits if parts.promotion_logits is None
+                else self.promotion.combined(logits, parts.promotion_logits, parts.promotion_cuts))
 
     def second_pass(self, logits: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Final log-odds from the first-stage ones of each paragraph and its neighbours
@@ -184,7 +219,7 @@ class LinearScorer:
         """Log-odds of spam of each paragraph (rows of a document contiguous, in order;
         ``starts``: the row where each document begins, then the number of rows)."""
         texts = list(texts)
-        logits = [self.logits_of_parts(self.paragraph_parts(texts[first:end]), doc_starts)
+        logits = [self.logits_of_parts(self.paragraph_parts(texts[first:end], doc_starts), doc_starts)
                   for first, end, doc_starts in document_batches(np.asarray(starts, dtype=np.int64))]
         return np.concatenate(logits) if logits else np.zeros(0)
 
@@ -220,6 +255,8 @@ class LinearScorer:
             arrays["promotion_coef"] = self.promotion.coef
             arrays["promotion_settings"] = np.array([self.promotion.intercept, self.promotion.cut,
                                                      self.promotion.threshold])
+            arrays["promotion_languages"] = np.array(list(self.promotion.language_cuts), dtype=str)
+            arrays["promotion_language_cuts"] = np.array(list(self.promotion.language_cuts.values()), dtype=float)
         np.savez(handle, **arrays)
 
     @classmethod
@@ -258,5 +295,8 @@ class LinearScorer:
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
         if self.promotion is not None and len(self.promotion.coef) != 2**self.hash_bits:
             raise ValueError(f"{len(self.promotion.coef)} promotion-detector weights, expected {2**self.hash_bits}")
+        if self.promotion is not None and not all(cut <= self.promotion.cut for cut in self.promotion.language_cuts.values()):
+            raise ValueError(f"promotion-detector language cuts {self.promotion.language_cuts} must not exceed its cut "
+                             f"{self.promotion.cut}")
         if self.precision_curve is not None and (np.ndim(self.precision_curve) != 2 or len(self.precision_curve) != 3):
             raise ValueError(f"precision curve of shape {np.shape(self.precision_curve)}, expected 3 rows")

@@ -151,7 +151,9 @@ def train(
         metrics = {"on": model.cv_scores_on_}
     say(f"trained in {time.perf_counter() - started:.1f}s, threshold {model.threshold_:.3f}")
     if model.promotion_detector_ is not None:
-        say(f"promotion detector trained: it flags n-gram log-odds from {model.promotion_detector_.cut:+.2f}")
+        detector = model.promotion_detector_
+        say(f"promotion detector trained: it flags n-gram log-odds from {detector.cut:+.2f}"
+            + (f", lower in {len(detector.language_cuts)} languages" if detector.language_cuts else ""))
     elif model.promotion_false_positives is not None and (frame["kind"] == "promotion").any():
         message = (f"no promotion detector: no language of the promotion paragraphs has {model.promotion_min_editorial} "
                    "editorial paragraphs in the sources holding promotion to learn against")

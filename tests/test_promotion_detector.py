@@ -7,9 +7,11 @@ import json
 import os
 import random
 import subprocess
+from dataclasses import replace
 import sys
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,8 +19,9 @@ from typer.testing import CliRunner
 
 import spamfilter
 from spamfilter.cli import app
-
 from spamfilter.explain import explain
+from spamfilter.features import token_counts
+from spamfilter.language import identify
 from spamfilter.model import SpamClassifier, language_balanced_weights
 from spamfilter.safe_format import export_safe, load_safe
 from spamfilter.scorer import LinearScorer
@@ -78,7 +81,8 @@ def test_or_flags_what_the_detector_is_sure_of_and_leaves_the_rest():
     detector = fit(corpus()).scorer().promotion
     threshold = np.log(detector.threshold / (1 - detector.threshold))
     logits = np.array([threshold - 3, threshold - 3, threshold + 1])
-    final = detector.combined(logits, np.array([detector.cut + 0.5, detector.cut - 0.5, detector.cut - 5]))
+    detector_logits = np.array([detector.cut + 0.5, detector.cut - 0.5, detector.cut - 5])
+    final = detector.combined(logits, detector_logits, np.full(3, detector.cut))
     assert final[0] >= threshold > final[1]  # past its cut the detector flags; short of it, it does not
     assert final[2] == logits[2]  # and a paragraph the model flags keeps its own score
 
@@ -148,7 +152,8 @@ def test_info_and_explain_commands_show_the_detector(tmp_path):
     card = runner.invoke(app, ["info", "--model", str(directory), "--json"])
     assert card.exit_code == 0, card.output
     detector = spamfilter.load_model(directory).promotion_detector_
-    assert json.loads(card.stdout)["promotion_detector"] == {"cut": detector.cut, "at_threshold": detector.threshold}
+    assert json.loads(card.stdout)["promotion_detector"] == {"cut": detector.cut, "at_threshold": detector.threshold,
+                                                             "language_cuts": detector.language_cuts}
     page = tmp_path / "page.txt"
     page.write_text("\n\n".join([EDITORIAL[0], UNSEEN_AD, EDITORIAL[2]]), encoding="utf-8")
     explained = runner.invoke(app, ["explain", str(page), "--model", str(directory), "--json"])
@@ -170,6 +175,11 @@ def test_train_command_trains_the_detector_unless_told_not_to(tmp_path):
     trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "without"), "--no-promotion-detector"])
     assert trained.exit_code == 0, trained.output
     assert spamfilter.load_model(tmp_path / "without").promotion_detector_ is None
+    assert spamfilter.load_model(tmp_path / "with").promotion_language_shrink == 0.5
+    trained = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "one-cut"), "--no-language-cuts"])
+    assert trained.exit_code == 0, trained.output
+    one_cut = spamfilter.load_model(tmp_path / "one-cut")
+    assert one_cut.promotion_language_shrink == 0 and one_cut.promotion_detector_.language_cuts == {}
 
 
 def test_training_warns_when_the_language_rule_leaves_no_promotion(tmp_path):
@@ -258,3 +268,141 @@ def test_a_language_with_many_promotions_and_little_prose_is_not_learned_as_prom
     unbalanced = language_gap(fit(frame, promotion_min_editorial=2))
     assert unbalanced > 20  # unweighed, the language itself reads as promotion
     assert balanced < 5
+
+
+GERMAN = [
+    "Der Stadtrat hat am Dienstag beschlossen, das Busnetz zu erweitern und vier neue Linien in den östlichen Bezirken einzurichten.",
+    "Die Forscher der Universität stellten fest, dass sich die Wasserqualität des Flusses seit der Eröffnung der Kläranlage verbessert hat.",
+    "Anwohner begrüßten die Entscheidung, forderten aber häufigere Verbindungen am Abend und an den Wochenenden.",
+]
+
+
+def test_identify_names_each_texts_language():
+    assert identify([EDITORIAL[0], GERMAN[0], "市议会周二投票决定扩大公交网络，从明年春天起增加四条线路。"]) == ["en", "de", "zh"]
+    assert identify([]) == []
+
+
+def pages(*languages: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, token counts and document starts of one 3-paragraph page per language ("en" or "de")."""
+    texts = [t for language in languages for t in (EDITORIAL[:3] if language == "en" else GERMAN)]
+    return texts, token_counts(texts), np.arange(len(languages) + 1) * 3
+
+
+def test_a_language_whose_prose_scores_lower_gets_a_cut_part_of_the_way_down():
+    texts, words, starts = pages(*["en"] * 10, *["de"] * 10)
+    english, german = np.linspace(-6.0, 0.0, 30), np.linspace(-9.0, -3.0, 30)
+    logits, rows = np.r_[english, german], np.arange(60)
+    cut = float(np.quantile(logits, 0.95))
+    own = float(np.quantile(german, 0.95))
+    model = SpamClassifier(promotion_false_positives=0.05, promotion_language_min_editorial=30)
+    # English prose reaches the cut (it sets it): only German pages get a lower one, halfway down.
+    assert model._language_cuts(logits, rows, texts, words, starts, cut) == {"de": pytest.approx(cut + 0.5 * (own - cut))}
+    model.set_params(promotion_language_shrink=1.0)
+    assert model._language_cuts(logits, rows, texts, words, starts, cut) == {"de": pytest.approx(own)}
+    model.set_params(promotion_language_shrink=0.0)
+    assert model._language_cuts(logits, rows, texts, words, starts, cut) == {}
+    model.set_params(promotion_language_shrink=0.5, promotion_language_min_editorial=31)
+    assert model._language_cuts(logits, rows, texts, words, starts, cut) == {}  # too few German paragraphs
+
+
+def test_a_language_cut_applies_on_pages_in_that_language(monkeypatch):
+    detector = fit(corpus()).scorer().promotion
+    detector = replace(detector, language_cuts={"de": detector.cut - 2})
+    identified = []
+
+    def recording(samples):
+        identified.extend(samples)
+        return identify(samples)
+
+    monkeypatch.setattr("spamfilter.language.identify", recording)
+    texts, words, starts = pages("de", "en", "de")
+    cut = detector.cut
+    logits = np.array([cut - 1, cut - 3, cut + 1,  # German: between the cuts, below both, above both
+                       cut - 1, cut - 1, cut - 1,  # English: between the cuts
+                       cut - 3, cut - 3, cut + 1])  # German, with nothing between the cuts
+    np.testing.assert_array_equal(detector.cuts(logits, texts, words, starts),
+                                  [cut - 2, cut, cut] + [cut] * 3 + [cut] * 3)
+    # A page is read once, from its prose; one whose language could change nothing is not read.
+    assert identified == ["\n".join(GERMAN), "\n".join(EDITORIAL[:3])]
+
+
+def test_a_language_cut_flags_the_same_paragraphs_on_every_path(tmp_path):
+    """Streaming, matrix, explain and a saved-and-loaded scorer all apply the page language's cut."""
+    model = fit(corpus())
+    document = list(GERMAN)
+    detector = model.promotion_detector_
+    matrix = model.pipeline_.named_steps["features"].transform(pd.DataFrame({"text": document}))
+    logits = detector.logits(matrix[:, :2 ** model.hash_bits])
+    top = int(np.argmax(logits))
+    expected = ["spam" if row == top else "content" for row in range(3)]
+    # A global cut above the page's highest detector log-odds, and German's own just below
+    # them; a strict threshold, which the tiny model's own scores for German stay under.
+    model.threshold_ = 0.9999
+    model.promotion_detector_ = replace(detector, cut=logits[top] + 1, threshold=0.9999, language_cuts={})
+    assert model.predict(document).tolist() == ["content"] * 3
+    model.promotion_detector_ = replace(detector, cut=logits[top] + 1, threshold=0.9999,
+                                        language_cuts={"de": logits[top] - 0.1})
+    decisions = model.decision_function(document)
+    assert model.predict(document).tolist() == expected
+    np.testing.assert_allclose(model.decision_transformed(matrix, np.zeros(3), document), decisions, atol=1e-9)
+    explained = explain(model, document)
+    assert explained[top].decided_by == "promotion detector" and explained[top].score > model.threshold_
+    for item, decision in zip(explained, decisions):
+        assert item.intercept + sum(c.contribution for c in item.contributions) == pytest.approx(decision, abs=1e-9)
+    buffer = io.BytesIO()
+    model.scorer().save(buffer)
+    buffer.seek(0)
+    loaded = LinearScorer.load(buffer)
+    assert loaded.promotion.language_cuts == {"de": pytest.approx(logits[top] - 0.1)}
+    np.testing.assert_allclose(loaded.logits(document, [0, 3]), decisions, atol=1e-9)
+    model.metadata_ = {}
+    shared = load_safe(export_safe(model, tmp_path / "model.skops"))
+    np.testing.assert_allclose(shared.decision_function(document), decisions, atol=1e-9)
+    kept = [text for text, label in zip(document, expected) if label == "content"]
+    assert spamfilter.Filter(model).clean("\n\n".join(document)) == "\n\n".join(kept)
+
+
+def test_a_model_pickled_before_language_cuts_loads_with_one_cut(tmp_path):
+    model = fit(corpus())
+    document = [EDITORIAL[0], UNSEEN_AD, EDITORIAL[1]]
+    expected = model.decision_function(document)
+    object.__delattr__(model.promotion_detector_, "language_cuts")  # as an earlier version pickled it
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert loaded.promotion_detector_.language_cuts == {}
+    np.testing.assert_array_equal(loaded.decision_function(document), expected)
+
+
+def saved_arrays(model: SpamClassifier) -> dict:
+    buffer = io.BytesIO()
+    model.scorer().save(buffer)
+    buffer.seek(0)
+    with np.load(buffer) as stored:
+        return {name: stored[name] for name in stored.files}
+
+
+def test_a_scorer_file_from_before_language_cuts_loads_with_one_cut(tmp_path):
+    arrays = saved_arrays(fit(corpus()))
+    settings = json.loads(str(arrays["settings"]))
+    arrays["settings"] = np.array(json.dumps({**settings, "format": 4}))
+    del arrays["promotion_languages"], arrays["promotion_language_cuts"]
+    np.savez(tmp_path / "scorer.npz", **arrays)
+    assert LinearScorer.load(tmp_path / "scorer.npz").promotion.language_cuts == {}
+
+
+@pytest.mark.parametrize("languages, cuts, message", [
+    (["de", "fr"], [-1.0], "promotion-detector languages"),
+    (["de"], [1e6], "must not exceed its cut"),
+])
+def test_damaged_language_cuts_in_a_scorer_file_are_refused(tmp_path, languages, cuts, message):
+    arrays = saved_arrays(fit(corpus()))
+    arrays["promotion_languages"], arrays["promotion_language_cuts"] = np.array(languages), np.array(cuts)
+    np.savez(tmp_path / "scorer.npz", **arrays)
+    with pytest.raises(ValueError, match=message):
+        LinearScorer.load(tmp_path / "scorer.npz")
+
+
+@pytest.mark.parametrize("shrink", [-0.5, 1.5, float("nan")])
+def test_a_language_shrink_out_of_range_is_refused_before_training(shrink):
+    with pytest.raises(ValueError, match="promotion_language_shrink must be between 0"):
+        fit(corpus(), promotion_language_shrink=shrink)

@@ -138,7 +138,15 @@ def _card(meta: dict, strongest: dict, operating_points: list[dict], scorer) -> 
     return {key: meta.get(key) for key in ("name", "created", "threshold", "versions", "parameters",
                                             "training", "metrics", "model_sha256")} | {
         "strongest": strongest, "operating_points": operating_points,
-        "promotion_detector": None if detector is None else {"cut": detector.cut, "at_threshold": detector.threshold}}
+        "promotion_detector": None if detector is None else {"cut": detector.cut, "at_threshold": detector.threshold,
+                                                             "language_cuts": detector.language_cuts}}
+
+
+def _language_cuts(cuts: dict[str, float]) -> str:
+    """The detector's lower cuts per language, for the card ('' when it has one cut for all)."""
+    if not cuts:
+        return ""
+    return "; on pages in " + ", ".join(f"{language} from {cut:+.2f}" for language, cut in sorted(cuts.items()))
 
 
 def _count(value: object) -> str:
@@ -165,7 +173,8 @@ def _print_card(console: Console, card: dict) -> None:
     detector = card["promotion_detector"]
     facts.add_row("promotion detector", "none" if detector is None else
                   f"n-grams alone, OR-ed with the model: flags its log-odds from {detector['cut']:+.3f} at threshold "
-                  f"{detector['at_threshold']:.4f} (a threshold higher or lower moves that cut by as much)")
+                  f"{detector['at_threshold']:.4f} (a threshold higher or lower moves that cut by as much)"
+                  + _language_cuts(detector["language_cuts"]))
     console.print(facts)
     metrics = card.get("metrics") or {}
     overall = metrics.get("overall")
