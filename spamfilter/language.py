@@ -51,3 +51,10 @@ def document_languages(texts: Sequence[str], words: np.ndarray, starts: np.ndarr
                 size += len(texts[row]) + 1
         samples.append("\n".join(prose or texts[first:end])[:SAMPLE_CHARACTERS])
     return identify(samples)
+
+
+def page_languages(texts: Sequence[str], words: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The language of the page of each of ``rows`` (paragraph indices), each page named
+    once (see :func:`document_languages`)."""
+    documents, page_of_row = np.unique(np.searchsorted(starts, rows, side="right") - 1, return_inverse=True)
+    return np.array(document_languages(texts, words, starts, documents), dtype=object)[page_of_row]

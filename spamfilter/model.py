@@ -8,6 +8,8 @@ any other. Its input is a paragraph table in document order (``text`` and option
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -29,7 +31,7 @@ from .features import (
     token_counts,
 )
 from .labels import CONTENT, LABELS, SPAM
-from .language import document_languages
+from .language import page_languages
 from .scorer import LinearScorer, PromotionDetector, probability
 from .thresholds import choose_threshold, precision_curve
 
@@ -188,6 +190,10 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         if self.promotion_false_positives is not None and not 0 < self.promotion_false_positives < 1:
             raise ValueError(f"promotion_false_positives must be a share between 0 and 1 (or None for no "
                              f"promotion detector), got {self.promotion_false_positives!r}")
+        minimum = self.promotion_language_min_editorial
+        if not (isinstance(minimum, numbers.Integral) and not isinstance(minimum, bool) and minimum >= 1):
+            raise ValueError(f"promotion_language_min_editorial must be a whole number of paragraphs, at least 1, "
+                             f"got {self.promotion_language_min_editorial!r}")
         if not 0 <= self.promotion_language_shrink <= 1:
             raise ValueError(f"promotion_language_shrink must be between 0 (one detector cut for every language) "
                              f"and 1 (each language's own), got {self.promotion_language_shrink!r}")
@@ -352,12 +358,10 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         """The detector's cut per page language, for the languages whose editorial
         paragraphs (``editorial_rows`` of the training rows, with their out-of-fold
         log-odds) score lower than those that set ``cut``. A page's language is read as
-        prediction reads it (:func:`~spamfilter.language.document_languages`)."""
+        prediction reads it (:func:`~spamfilter.language.page_languages`)."""
         if self.promotion_language_shrink == 0:
             return {}
-        document_of = np.searchsorted(starts, editorial_rows, side="right") - 1
-        documents, rows_of = np.unique(document_of, return_inverse=True)
-        languages = pd.Series(np.array(document_languages(texts, words, starts, documents), dtype=object)[rows_of])
+        languages = pd.Series(page_languages(texts, words, starts, editorial_rows))
         cuts = {}
         for language, rows in languages.groupby(languages).groups.items():
             if len(rows) >= self.promotion_language_min_editorial:

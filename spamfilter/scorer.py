@@ -35,7 +35,7 @@ from .features import (
     text_keys,
     token_counts,
 )
-from .language import document_languages
+from .language import page_languages
 from .thresholds import log_odds, operating_point
 
 # Version 2 added the out-of-source calibration, version 3 the precision curve, version 4
@@ -109,11 +109,8 @@ class PromotionDetector:
         if self.language_cuts:
             window = np.flatnonzero((detector_logits >= min(self.language_cuts.values()))
                                     & (detector_logits < self.cut))
-            document_of = np.searchsorted(starts, window, side="right") - 1
-            documents, rows_of = np.unique(document_of, return_inverse=True)
-            languages = document_languages(texts, words, starts, documents)
-            page_cuts = np.array([self.language_cuts.get(language, self.cut) for language in languages])
-            cuts[window] = page_cuts[rows_of]
+            languages = page_languages(texts, words, starts, window)
+            cuts[window] = [self.language_cuts.get(language, self.cut) for language in languages]
         return cuts
 
     def shifted(self, detector_logits: np.ndarray, cuts: np.ndarray) -> np.ndarray:

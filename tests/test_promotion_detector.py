@@ -406,3 +406,9 @@ def test_damaged_language_cuts_in_a_scorer_file_are_refused(tmp_path, languages,
 def test_a_language_shrink_out_of_range_is_refused_before_training(shrink):
     with pytest.raises(ValueError, match="promotion_language_shrink must be between 0"):
         fit(corpus(), promotion_language_shrink=shrink)
+
+
+@pytest.mark.parametrize("rows", [0, -3, 2.5, "300"])
+def test_a_language_paragraph_minimum_out_of_range_is_refused_before_training(rows):
+    with pytest.raises(ValueError, match="promotion_language_min_editorial must be a whole number"):
+        fit(corpus(), promotion_language_min_editorial=rows)
