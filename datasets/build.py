@@ -13,10 +13,12 @@ occasionally one mid-article. Hard negatives (``datasets/hard_negatives.jsonl``)
 inserted as ``content``. Train and test use disjoint promotion families, hard-negative
 topics and base pages (``assign_split``).
 
-Output: ``<out>/promotion-{train,test}.jsonl.gz`` in the shared benchmark format with
+Output: ``<out>/promotion-{train,test,probe}.jsonl.gz`` in the shared benchmark format with
 ``"source": "promotion"``, labels ``content`` / ``promotion``, per paragraph
 ``category``, ``family``, ``obfuscation`` and ``topic`` (null where not applicable),
-per document ``base_id``; plus ``<out>/manifest.json``. Same seed => same bytes.
+per document ``base_id``; plus ``<out>/manifest.json``. Same seed => same bytes. The
+probe file places each test-family promotion mid-article in a test page of its own
+language (:func:`same_language_probe`), the realistic case the test split has little of.
 
 Tests import this file by path; :func:`build` takes the base documents as an argument.
 """
@@ -264,7 +266,7 @@ def _sample_bases(rng: random.Random, bases: list[dict], n: int) -> list[dict]:
 def build(base_docs: list[dict], promotions: list[dict], hard_negatives: list[dict], seed: int = 0,
           n_train: int = 3000, n_test: int = 1000, test_share: float = TEST_SHARE,
           obfuscation_rate: float = 0.12) -> dict[str, list[dict]]:
-    """Return ``{"train": docs, "test": docs}``; deterministic from ``seed`` and the inputs."""
+    """Return ``{"train": docs, "test": docs, "probe": docs}``; deterministic from ``seed`` and the inputs."""
     fam_split = split_promotions(promotions, test_share)
     topic_split = split_hard_negatives(hard_negatives, test_share)
     split_group = {d["id"]: d.get("split_group", "") for d in base_docs}
@@ -281,7 +283,35 @@ def build(base_docs: list[dict], promotions: list[dict], hard_negatives: list[di
                          "url": base.get("url"), "base_id": base["id"],
                          "paragraphs": inject(rng, base, pool, negs, obfuscation_rate)})
         result[split] = docs
+    rng = random.Random(f"{seed}:probe")
+    test_pages = [d for d in base_docs if page_split[d["id"]] == "test"]
+    result["probe"] = same_language_probe(rng, test_pages, [p for p in promotions if fam_split[p["family"]] == "test"])
     return result
+
+
+def same_language_probe(rng: random.Random, pages: list[dict], promotions: list[dict]) -> list[dict]:
+    """One document per promotion: the promotion, as written, between two editorial
+    paragraphs of a page in its own language.
+
+    A real injected ad mostly shares its page's language, and mid-article is where it is
+    hardest to catch; the test split has little of either (a category often has no test
+    family in the page's language, so the builder falls back to another). Promotions of a
+    language no page is written in are left out. Documents with 3+ paragraphs.
+    """
+    by_lang = collections.defaultdict(list)
+    for page in pages:
+        by_lang[page["lang"]].append(page)
+    docs = []
+    for record in sorted(promotions, key=lambda r: r["id"]):
+        candidates = by_lang.get(record["lang"])
+        if not candidates:
+            continue
+        base = rng.choice(candidates)
+        body = [_content(t, base["lang"]) for t in base["paragraphs"]]
+        body.insert(rng.randint(1, len(body) - 1), _promo_paragraph(rng, record, 0.0))
+        docs.append({"id": f"promotion/probe-{len(docs):05d}", "source": "promotion", "lang": base["lang"],
+                     "url": base.get("url"), "base_id": base["id"], "paragraphs": body})
+    return docs
 
 
 # --------------------------------------------------------------------------- output
@@ -334,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Output: <out>/promotion-train.jsonl.gz, <out>/promotion-test.jsonl.gz, "
-                                        "<out>/manifest.json. Same seed => byte-identical files.")
+                                        "<out>/promotion-probe.jsonl.gz (each test-family promotion mid-article "
+                                        "in a test page of its own language), <out>/manifest.json. "
+                                        "Same seed => byte-identical files.")
     ap.add_argument("--out", type=Path, default=REPO / "build" / "promotion", help="output folder (default: build/promotion)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED,

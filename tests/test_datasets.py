@@ -130,7 +130,7 @@ def test_editorial_articles_split_within_each_language():
     pages = fixture_documents()
     alone = build.build(pages, PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=60, n_test=40)
     both = build.build(pages + EDITORIAL, PROMOTIONS, HARD_NEGATIVES, seed=7, n_train=600, n_test=400)
-    side = {d["base_id"]: split for split, docs in both.items() for d in docs}
+    side = {d["base_id"]: split for split in ("train", "test") for d in both[split]}
     lang = {a["id"]: a["lang"] for a in EDITORIAL}
     for code in EDITORIAL_LANGUAGES:
         assert {side[i] for i in side if lang.get(i) == code} == {"train", "test"}, code
@@ -204,7 +204,7 @@ def test_build_deterministic(tmp_path):
     assert build.gzip_jsonl_bytes(a["train"]) != build.gzip_jsonl_bytes(c["train"])
     build.write(tmp_path / "x", a, 1)
     build.write(tmp_path / "y", b, 1)
-    for name in ("promotion-train.jsonl.gz", "promotion-test.jsonl.gz", "manifest.json"):
+    for name in ("promotion-train.jsonl.gz", "promotion-test.jsonl.gz", "promotion-probe.jsonl.gz", "manifest.json"):
         assert (tmp_path / "x" / name).read_bytes() == (tmp_path / "y" / name).read_bytes()
     back = [json.loads(line) for line in gzip.open(tmp_path / "x" / "promotion-test.jsonl.gz", "rt", encoding="utf-8")]
     assert back == a["test"]
@@ -275,6 +275,26 @@ def test_build_placements(small_build):
                     total += 1
                     same += lang_of[p["family"]] == "de"
     assert total and same / total > 0.5
+
+
+def test_probe_places_each_test_promotion_mid_article_in_an_unseen_page_of_its_language(small_build):
+    probe = small_build["probe"]
+    fixture_langs = {d["lang"] for d in fixture_documents()}
+    family_split = build.split_promotions(PROMOTIONS)
+    page_split = build.assign_split([d["id"] for d in fixture_documents()])
+    expected = sorted(r["text"] for r in PROMOTIONS
+                      if family_split[r["family"]] == "test" and r["lang"] in fixture_langs)
+    promotions = []
+    for doc in probe:
+        labels = [p["label"] for p in doc["paragraphs"]]
+        assert labels.count("promotion") == 1
+        index = labels.index("promotion")
+        assert 0 < index < len(labels) - 1                          # between two editorial paragraphs
+        promo = doc["paragraphs"][index]
+        assert promo["lang"] == doc["lang"] and promo["obfuscation"] is None
+        assert family_split[promo["family"]] == "test" and page_split[doc["base_id"]] == "test"
+        promotions.append(promo["text"])
+    assert sorted(promotions) == expected                           # every one, once
 
 
 def test_build_help():

@@ -1,0 +1,49 @@
+"""The same-language probe's figures in benchmarks/quality.py, on a corpus written here."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spamfilter.tables import read_corpus
+
+QUALITY = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
+
+
+def load_quality():
+    spec = importlib.util.spec_from_file_location("_test_quality", QUALITY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class MarkedPromotionModel:
+    """Scores a paragraph 0.9 when its text holds "BUY", else 0.1."""
+
+    threshold_ = 0.5
+
+    def score_paragraphs(self, frame):
+        return np.where(frame["text"].str.contains("BUY"), 0.9, 0.1)
+
+
+def test_probe_recall_by_language_and_editorial_flags(tmp_path):
+    prose = "This editorial paragraph reports on the council meeting held in the town hall."
+    docs = []
+    for i, (lang, promo) in enumerate([("en", "BUY now"), ("en", "Subscribe today"), ("de", "Jetzt kaufen")] * 10):
+        body = [prose, promo, "BUY flagged editorial text of more than ten words in this one sentence." if i == 0 else prose]
+        docs.append({"id": f"p{i}", "lang": lang, "paragraphs": [
+            {"text": t, "label": "promotion" if k == 1 else "content", "lang": lang} for k, t in enumerate(body)]})
+    path = tmp_path / "promotion-probe.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(d) + "\n" for d in docs)
+    figures = load_quality().same_language_probe(MarkedPromotionModel(), read_corpus([str(path)]))
+    assert figures["promotion_recall"] == pytest.approx(10 / 30)
+    assert figures["promotion_recall_by_share"] == {"English": pytest.approx(0.5), "non-English": 0.0}
+    assert figures["recall_by_language"] == {"en": pytest.approx(0.5), "de": 0.0}
+    assert figures["editorial_10plus_flagged"] == pytest.approx(1 / 60)
+    assert figures["counts"] == {"promotion": 30, "promotion_non-English": 10, "editorial_10plus": 60}
