@@ -87,6 +87,14 @@ def test_promotion_languages():
     non_en = {lang: n for lang, n in langs.items() if lang != "en"}
     assert len([lang for lang, n in non_en.items() if n >= 10]) >= 5
     assert sum(non_en.values()) / len(PROMOTIONS) >= 0.20
+    # every language with 60+ promotions has two campaigns or more in every category, so the
+    # builder can inject promotion in a page's own language on both sides of the family split
+    families = collections.defaultdict(set)
+    for r in PROMOTIONS:
+        families[r["lang"], r["category"]].add(r["family"])
+    major = [lang for lang, n in langs.items() if n >= 60]
+    assert len(major) >= 14
+    assert all(len(families[lang, category]) >= 2 for lang in major for category in CATEGORIES)
 
 
 def test_promotion_texts_distinct():
