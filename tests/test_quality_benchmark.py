@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +49,12 @@ def test_probe_recall_by_language_and_editorial_flags(tmp_path):
     assert figures["recall_by_language"] == {"en": pytest.approx(0.5), "de": 0.0}
     assert figures["editorial_10plus_flagged"] == pytest.approx(1 / 60)
     assert figures["counts"] == {"promotion": 30, "promotion_non-English": 10, "editorial_10plus": 60}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--promotion-only"], "--promotion-only needs --promotion DIR"),
+    (["--promotion", "x", "--promotion-only", "--ablation"], "--promotion-only skips the leave-one-source-out run"),
+])
+def test_promotion_only_refuses_what_it_cannot_do(arguments, message):
+    result = subprocess.run([sys.executable, str(QUALITY), *arguments], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr
