@@ -8,13 +8,14 @@ removed, for spamfilter, keep-everything and a bag-of-words logistic regression,
 90% intervals of spamfilter's content F1 over resampled pages.
 Also: English vs non-English and each language with 5+ pages, the after-trafilatura
 scenario (../shared/datasets/postextract), the team's promotion corpus (held-out
-families), and an ablation of feature groups.
+families, and its probe: each of them mid-article in an unseen page of its own
+language), and an ablation of feature groups.
 
     python benchmarks/quality.py                      # main table (~5 min on 2 cores)
     python benchmarks/quality.py --ablation           # + what each feature group adds
     python benchmarks/quality.py --promotion build/promotion --json build/quality.json
     python benchmarks/quality.py --promotion build/promotion --train-with-promotion  # as the shipped model trains
-    python benchmarks/quality.py --promotion build/promotion --promotion-only        # ~9 min: held-out families only
+    python benchmarks/quality.py --promotion build/promotion --promotion-only        # ~5 min, 19 GB: held-out families only
 """
 
 from __future__ import annotations
@@ -340,9 +341,10 @@ PROMOTION_WORD_LABELS = ("1-5 words", "6-10 words", "11-20 words", "21+ words")
 
 
 def promotion(build: Path, frames, matrices, params) -> dict:
-    """Train on the benchmarks + the promotion training split; test on held-out families.
+    """Train on the benchmarks + the promotion training split; test on held-out families,
+    and on the probe (:func:`same_language_probe`) when the build has one.
 
-    The test documents' editorial paragraphs come from benchmark pages, which are left out
+    The test and probe documents' editorial paragraphs come from benchmark pages, which are left out
     of training: otherwise "editorial flagged" would be measured on paragraphs the model
     learned as content. Hard negatives and the language of each promotion are looked up
     by text in the team's committed files; a promotion text found in neither is an
@@ -377,7 +379,7 @@ def promotion(build: Path, frames, matrices, params) -> dict:
     # What the ranking allows: the cut that flags 1% of editorial 10+-word paragraphs (the
     # corpus issue's limit), as a user would reach it with --threshold.
     cut = float(np.quantile(editorial["score"], 0.99))
-    probe = same_language_probe(model, read_corpus([str(probe_path)])) if probe_path.is_file() else None
+    same_language = same_language_probe(model, read_corpus([str(probe_path)])) if probe_path.is_file() else None
     return {
         "threshold": model.threshold_,
         "promotion_recall": float(promo["flagged"].mean()),
@@ -394,7 +396,7 @@ def promotion(build: Path, frames, matrices, params) -> dict:
                                          "hard_negatives_flagged": float((hard["score"] >= cut).mean())},
         "counts": {"promotion": int(len(promo)), "hard_negatives": int(len(hard)), "editorial_10plus": int(len(editorial)),
                    **{f"promotion_{k}": int(len(v)) for k, v in shares.items()}},
-        "same_language_middle": probe,
+        "same_language_middle": same_language,
     }
 
 
@@ -485,7 +487,7 @@ def main() -> None:
                              "documents (except those built on the held-out source's pages)")
     parser.add_argument("--promotion-only", action="store_true",
                         help="only the --promotion evaluation (held-out families and the same-language probe; "
-                             "about 9 minutes), not the leave-one-source-out run")
+                             "about 5 minutes and 19 GB), not the leave-one-source-out run")
     parser.add_argument("--param", action="append", default=[], help="SpamClassifier parameter as name=python-literal")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON")
     args = parser.parse_args()
