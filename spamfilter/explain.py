@@ -190,9 +190,8 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     """Explain the paragraphs of one document (a list of texts, in order) or of a paragraph
     table with ``text`` and ``doc_id`` columns (documents contiguous, as the model reads them).
 
-    Batch-level features (repetition across documents) make a score depend on the other
-    documents scored with it: pass the same table that was scored, and ``rows`` (positions
-    in it) to explain only some paragraphs; the default explains all of them.
+    ``rows`` (positions in the table) explains only some paragraphs; the default explains
+    all of them. A paragraph's score depends on its own document only.
     """
     features, coef, intercept = _parts(model)
     frame = as_paragraph_frame(paragraphs).reset_index(drop=True)

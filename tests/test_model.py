@@ -40,6 +40,16 @@ def test_model_labels_and_scores(tiny_model_dir):
     assert ((scores >= 0) & (scores <= 1)).all()
 
 
+def test_a_documents_scores_do_not_depend_on_the_documents_scored_with_it(tiny_model_dir):
+    """Streaming batches documents by size: the batch must not change a document's scores."""
+    model = spamfilter.load_model(tiny_model_dir)
+    alone = pd.DataFrame({"doc_id": "a", "text": PARAGRAPHS})
+    others = pd.DataFrame({"doc_id": "b", "text": ["Home", "News", EDITORIAL[0], "Read more", "Log in"]})
+    together = pd.concat([others, alone, others.assign(doc_id="c")], ignore_index=True)
+    rows = together["doc_id"] == "a"
+    assert np.array_equal(model.predict_proba(alone), model.predict_proba(together)[rows.to_numpy()])
+
+
 def test_calibration_is_fitted_on_out_of_source_scores_only_when_there_are_sources(corpus_path):
     from spamfilter.tables import read_corpus
 

@@ -39,8 +39,8 @@ def _documents(text: str, split: str) -> list[Document]:
 
 
 def _explained(loaded, documents: list[Document]) -> list[tuple[str, int, Explanation]]:
-    """(doc id, paragraph index, explanation) of every paragraph, scored in the same batches as
-    ``predict`` (repetition features look at the other documents of a batch)."""
+    """(doc id, paragraph index, explanation) of every paragraph, read in the same batches as
+    ``predict`` so that memory stays bounded on large inputs."""
     from ..explain import explain as explain_paragraphs
     from ..tables import documents_to_frame
 
