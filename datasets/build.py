@@ -53,15 +53,17 @@ obfuscate = _load_obfuscate()
 
 # Where each category is injected (weights per slot). "ads" = campaign-style promotion.
 _ADS = ["crypto", "vpn_software", "casino", "health_supplement", "local_seo", "course", "loans_finance",
-        "dating", "pharmacy", "essay_services", "giveaway_survey", "work_from_home", "lead_generation"]
+        "dating", "pharmacy", "essay_services", "giveaway_survey", "work_from_home", "lead_generation",
+        "travel_deals", "real_estate", "job_ads", "event_tickets", "web_hosting"]
 TOP_WEIGHTS = {"store_tagline": 10, "sponsored_label": 3, "cookie_consent": 3, "app_download": 2,
-               "site_prompt": 2, "newsletter": 1, **{c: 1 for c in _ADS}}
+               "site_prompt": 2, "newsletter": 1, "media_plug": 1, **{c: 1 for c in _ADS}}
 BOTTOM_WEIGHTS = {"autoblog_source": 8, "store_tagline": 6, "social": 4, "newsletter": 3,
                   "affiliate_disclosure": 3, "donation": 2, "comment_form": 3, "copyright_legal": 3,
                   "related_posts": 3, "product_box": 2, "site_prompt": 2, "app_download": 1, "cookie_consent": 1,
-                  **{c: 1 for c in _ADS}}
+                  "author_promo": 2, "media_plug": 2, "keyword_spam": 2, **{c: 1 for c in _ADS}}
 MID_WEIGHTS = {"related_posts": 5, "sponsored_label": 3, "newsletter": 3, "product_box": 3, "app_download": 2,
-               "site_prompt": 2, "social": 1, "affiliate_disclosure": 1, "donation": 1, **{c: 2 for c in _ADS}}
+               "site_prompt": 2, "social": 1, "affiliate_disclosure": 1, "donation": 1, "media_plug": 2,
+               "author_promo": 1, "keyword_spam": 1, **{c: 2 for c in _ADS}}
 
 
 # --------------------------------------------------------------------------- inputs

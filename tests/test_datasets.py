@@ -27,7 +27,8 @@ CATEGORIES = {
     "vpn_software", "casino", "health_supplement", "local_seo", "course", "related_posts",
     "sponsored_label", "donation", "app_download", "cookie_consent", "comment_form", "copyright_legal",
     "loans_finance", "site_prompt", "product_box", "dating", "pharmacy", "essay_services", "giveaway_survey",
-    "work_from_home", "lead_generation",
+    "work_from_home", "lead_generation", "travel_deals", "real_estate", "job_ads", "event_tickets", "web_hosting",
+    "author_promo", "media_plug", "keyword_spam",
 }
 
 _EN = [
