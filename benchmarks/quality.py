@@ -487,7 +487,7 @@ def main() -> None:
                              "documents (except those built on the held-out source's pages)")
     parser.add_argument("--promotion-only", action="store_true",
                         help="only the --promotion evaluation (held-out families and the same-language probe; "
-                             "about 5 minutes and 19 GB), not the leave-one-source-out run")
+                             "5-10 minutes and 19 GB), not the leave-one-source-out run")
     parser.add_argument("--param", action="append", default=[], help="SpamClassifier parameter as name=python-literal")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON")
     args = parser.parse_args()
