@@ -40,9 +40,11 @@ def test_model_labels_and_scores(tiny_model_dir):
     assert ((scores >= 0) & (scores <= 1)).all()
 
 
-def test_a_documents_scores_do_not_depend_on_the_documents_scored_with_it(tiny_model_dir):
-    """Streaming batches documents by size: the batch must not change a document's scores."""
-    model = spamfilter.load_model(tiny_model_dir)
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_a_documents_scores_do_not_depend_on_the_documents_scored_with_it(which, request):
+    """Streaming batches documents by size: the batch must not change a document's scores
+    (the shipped model also has the promotion detector and its cut per page language)."""
+    model = spamfilter.load_model(request.getfixturevalue("tiny_model_dir") if which == "tiny" else None)
     alone = pd.DataFrame({"doc_id": "a", "text": PARAGRAPHS})
     others = pd.DataFrame({"doc_id": "b", "text": ["Home", "News", EDITORIAL[0], "Read more", "Log in"]})
     together = pd.concat([others, alone, others.assign(doc_id="c")], ignore_index=True)
