@@ -389,6 +389,8 @@ def promotion(build: Path, frames, matrices, params) -> dict:
         "hard_negatives_flagged_by_share": {"English": float(hard[hard_is_english]["flagged"].mean()),
                                             "non-English": float(hard[~hard_is_english]["flagged"].mean())},
         "editorial_10plus_flagged": float(editorial["flagged"].mean()),
+        "promotion_recall_by_language": by_language_share(promo.assign(lang=promo_lang), "flagged"),
+        "editorial_10plus_flagged_by_language": by_language_share(editorial, "flagged"),
         "promotion_recall_by_position": {str(k): float(v) for k, v in promo.groupby("position")["flagged"].mean().items()},
         "promotion_recall_by_words": {str(k): float(v) for k, v in promo.groupby(
             pd.cut(promo["words"], PROMOTION_WORD_BINS, labels=PROMOTION_WORD_LABELS), observed=True)["flagged"].mean().items()},
@@ -400,8 +402,15 @@ def promotion(build: Path, frames, matrices, params) -> dict:
     }
 
 
-# A language gets its own row of the probe's recall from this many promotions.
+# A language gets its own row of a recall or a flagged share from this many paragraphs.
 MIN_PROBE_PROMOTIONS = 10
+
+
+def by_language_share(frame: pd.DataFrame, column: str) -> dict[str, float]:
+    """The mean of ``column`` per ``lang``, for the languages with MIN_PROBE_PROMOTIONS+ rows."""
+    counts = frame["lang"].value_counts()
+    return {str(lang): float(frame.loc[frame["lang"] == lang, column].mean())
+            for lang, count in counts.items() if count >= MIN_PROBE_PROMOTIONS}
 
 
 def same_language_probe(model: SpamClassifier, frame: pd.DataFrame) -> dict:
@@ -413,13 +422,11 @@ def same_language_probe(model: SpamClassifier, frame: pd.DataFrame) -> dict:
     promo = frame[frame["kind"] == "promotion"]
     editorial = frame[(frame["kind"] == "content") & (frame["words"] >= 10)]
     english = promo["lang"] == "en"
-    languages = promo["lang"].value_counts()
     return {
         "promotion_recall": float(promo["flagged"].mean()),
         "promotion_recall_by_share": {"English": float(promo[english]["flagged"].mean()),
                                       "non-English": float(promo[~english]["flagged"].mean())},
-        "recall_by_language": {str(lang): float(promo[promo["lang"] == lang]["flagged"].mean())
-                               for lang, count in languages.items() if count >= MIN_PROBE_PROMOTIONS},
+        "recall_by_language": by_language_share(promo, "flagged"),
         "editorial_10plus_flagged": float(editorial["flagged"].mean()),
         "counts": {"promotion": int(len(promo)), "promotion_non-English": int((~english).sum()),
                    "editorial_10plus": int(len(editorial))},

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spamfilter.tables import read_corpus
@@ -49,6 +50,12 @@ def test_probe_recall_by_language_and_editorial_flags(tmp_path):
     assert figures["recall_by_language"] == {"en": pytest.approx(0.5), "de": 0.0}
     assert figures["editorial_10plus_flagged"] == pytest.approx(1 / 60)
     assert figures["counts"] == {"promotion": 30, "promotion_non-English": 10, "editorial_10plus": 60}
+
+
+def test_shares_by_language_leave_out_languages_with_few_rows():
+    frame = pd.DataFrame({"lang": ["en"] * 10 + ["ko"] * 12 + ["ar"] * 9,
+                          "flagged": [True] * 4 + [False] * 6 + [True] * 12 + [True] * 9})
+    assert load_quality().by_language_share(frame, "flagged") == {"en": pytest.approx(0.4), "ko": 1.0}
 
 
 @pytest.mark.parametrize("arguments, message", [
