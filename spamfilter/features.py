@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import re
+import unicodedata
 
 import numpy as np
 
@@ -62,15 +63,19 @@ _SENTENCE_END_CHARS = '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026'
 
 
 def _char_flags() -> np.ndarray:
-    """Flags of every code point: word (alphanumeric), CJK, upper case, digit, punctuation
-    (neither alphanumeric nor space), menu mark, sentence end. Outside the Basic
-    Multilingual Plane everything is a word character and nothing else."""
+    """Flags of every code point: word (alphanumeric, or a combining mark), CJK, upper
+    case, digit, punctuation (none of those, nor space), menu mark, sentence end. Outside
+    the Basic Multilingual Plane everything is a word character and nothing else.
+
+    Combining marks are part of their word: the vowel signs of Devanagari, Bengali, Tamil
+    or Thai (and accents a scraper left decomposed) would otherwise cut every word in
+    pieces and read as punctuation."""
     bmp = "".join(map(chr, range(0x10000)))
 
     def table(predicate) -> np.ndarray:
         return np.fromiter(map(predicate, bmp), dtype=bool, count=0x10000)
 
-    alnum = table(str.isalnum)
+    alnum = table(str.isalnum) | table(lambda c: unicodedata.category(c)[0] == "M")
     flags = np.full(0x110000, _WORD, dtype=np.uint8)
     flags[:0x10000] = (alnum * _WORD | table(str.isupper) * _UPPER | table(str.isdigit) * _DIGIT
                        | (~alnum & ~table(str.isspace)) * _PUNCT)

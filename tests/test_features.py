@@ -35,3 +35,9 @@ def test_korean_words_are_words_not_a_cjk_run_per_word():
     assert shapes(["도서관은 옛 교실 네 칸을 터서 만들었다.", "首页 新闻 体育", "Ο σταθμός άνοιξε ξανά."]) == [
         " aaaaaaa. \x00", " CCC \x00", " Waaa. \x00"]
 
+
+def test_combining_marks_belong_to_their_word():
+    # Devanagari and Thai vowel signs, and an accent left decomposed, are not punctuation.
+    assert shapes(["भारत की राजधानी नई दिल्ली है।", "ประเทศไทยมีประชากรมาก", "Cafe\u0301 ouvert"]) == [
+        " aaaaaa। \x00", " a \x00", " Wa \x00"]
+
