@@ -24,8 +24,6 @@ def test_words_are_whitespace_separated_but_each_cjk_character_counts_as_one():
     # A Chinese paragraph has no spaces: counted by whitespace it would weigh as much as "Home".
     texts = ["Home", "read  the\tstory", "（北京）今日天气晴朗。", "2024年 Tokyo ニュース", "", "e-mail, now"]
     assert word_counts(texts).tolist() == [1, 3, 8, 2 + 1 + 4, 1, 2]
-    # Korean has spaces between words: its words are counted like English ones.
-    assert word_counts(["도서관은 옛 교실 네 칸을 터서 만들었다."]).tolist() == [7]
 
 
 def test_calibration_brier_and_expected_error():
