@@ -52,22 +52,27 @@ _PRIME = 0x100000001B3  # FNV-64 prime: odd, hence invertible modulo 2**64
 _PRIME_INV = pow(_PRIME, -1, 2**64)
 
 # One byte of flags per Unicode code point, so a whole batch is classified by one lookup.
-_WORD, _CJK, _UPPER, _DIGIT, _PUNCT, _MENU, _END, _HANGUL = (np.uint8(1 << bit) for bit in range(8))
-# Scripts whose every character is a word token (kana, CJK ideographs, Hangul), as the
-# benchmarks' own alignment counts them: Chinese and Japanese have no spaces, and a Korean
-# syllable carries meaning across the endings glued to a word.
-CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
-# Korean puts spaces between words: in a shape a run of Hangul is a word, not a "C". As a
-# "C" its prose had the shape of a spaced CJK menu ("首页 新闻 体育"), and the model shipped
-# before this flagged 70% of Korean editorial paragraphs.
-HANGUL_RANGE = (0xAC00, 0xD7AF)
+_WORD, _CJK, _UPPER, _DIGIT, _PUNCT, _MENU, _END, _WORD_SHAPED = (np.uint8(1 << bit) for bit in range(8))
+# Scripts whose words are not separated by spaces (CJK ideographs, kana; Thai, Lao,
+# Myanmar, Khmer), and Hangul, whose syllables carry meaning across the endings glued to a
+# Korean word: each character is a word token, as the benchmarks' own alignment counts
+# Chinese. Read by spaces, a Thai paragraph was two or three "words" long, the length of a
+# menu item, and half of Thai editorial paragraphs were flagged.
+CHARACTER_WORD_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x4DBF),
+                         (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+# Of those, the scripts written with spaces between words (Korean) or phrases (Thai, Lao,
+# Myanmar, Khmer): in a shape their run is a word, not a "C". As a "C" Korean prose had the
+# shape of a spaced Chinese menu ("首页 新闻 体育"), and the model shipped before this
+# flagged 70% of Korean editorial paragraphs.
+WORD_SHAPED_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xAC00, 0xD7AF))
 _MENU_CHARS = "|\u2022\u00b7\u00bb\u203a>/\u2013"
 _SENTENCE_END_CHARS = '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026'
 
 
 def _char_flags() -> np.ndarray:
     """Flags of every code point: word (alphanumeric, or a combining mark), CJK, upper
-    case, digit, punctuation (none of those, nor space), menu mark, sentence end, Hangul. Outside
+    case, digit, punctuation (none of those, nor space), menu mark, sentence end, shaped as a
+    word (see WORD_SHAPED_RANGES). Outside
     the Basic Multilingual Plane everything is a word character and nothing else.
 
     Combining marks are part of their word: the vowel signs of Devanagari, Bengali, Tamil
@@ -83,17 +88,18 @@ def _char_flags() -> np.ndarray:
     flags[:0x10000] = (alnum * _WORD | table(str.isupper) * _UPPER | table(str.isdigit) * _DIGIT
                        | (~alnum & ~table(str.isspace)) * _PUNCT)
     flags[_SEP] = 0
-    for lo, hi in CJK_RANGES:
+    for lo, hi in CHARACTER_WORD_RANGES:
         flags[lo:hi + 1] |= _CJK
-    flags[HANGUL_RANGE[0]:HANGUL_RANGE[1] + 1] |= _HANGUL
+    for lo, hi in WORD_SHAPED_RANGES:
+        flags[lo:hi + 1] |= _WORD_SHAPED
     flags[[ord(c) for c in _MENU_CHARS]] |= _MENU
     flags[[ord(c) for c in _SENTENCE_END_CHARS]] |= _END
     return flags
 
 
 _FLAGS = _char_flags()
-# Token class of a code point: 0 = not part of a word, 1 = word character, 2 = CJK word
-# character (each one a token of its own, as CJK text has no spaces).
+# Token class of a code point: 0 = not part of a word, 1 = word character, 2 = a word
+# character that is a token of its own (CHARACTER_WORD_RANGES, flagged _CJK).
 _TOKEN_CLASS = ((_FLAGS & _WORD) > 0).astype(np.uint8) + ((_FLAGS & (_WORD | _CJK)) == (_WORD | _CJK))
 
 
@@ -364,7 +370,7 @@ _SHAPE_OF = {name: np.uint32(ord(symbol)) for name, symbol in
 def shape_batch(texts: Sequence[str]) -> HashedBatch:
     """The shapes of raw texts (each cut at ``MAX_FEATURE_CHARS``), laid out and hashed
     like :class:`HashedBatch`: every word becomes one symbol of its casing class, a run of
-    Chinese or Japanese characters one "C" (a run of Hangul is a word), punctuation stays,
+    Chinese or Japanese characters one "C" (a run of Hangul or Thai is a word), punctuation stays,
     spaces go; each text keeps its pads.
 
     Vectorised over the batch like the n-grams (a regex per paragraph costs twice the
@@ -387,7 +393,7 @@ def _shapes(raw: _RawCodes) -> HashedBatch:
     digits = per_token((flags & _DIGIT) != 0)
     upper = per_token((flags & _UPPER) != 0)
     shape = np.select(
-        [(token_class[begin] == 2) & ((flags[begin] & _HANGUL) == 0), digits == length,
+        [(token_class[begin] == 2) & ((flags[begin] & _WORD_SHAPED) == 0), digits == length,
          (upper == length - digits) & (length > 1), (flags[begin] & _UPPER) != 0],
         [_SHAPE_OF["cjk"], _SHAPE_OF["digits"], _SHAPE_OF["capitals"], _SHAPE_OF["capitalised"]],
         _SHAPE_OF["lower"])

@@ -14,18 +14,20 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
-from .features import CJK_RANGES
+from .features import CHARACTER_WORD_RANGES
 from .labels import CONTENT, SPAM
 
-_CJK_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in CJK_RANGES)
-# A CJK character with the punctuation around it, or a run of anything else but space.
-_WORD = re.compile(f"[^\\s\\w]*[{_CJK_CLASS}][^\\s\\w]*|[^\\s{_CJK_CLASS}]+")
+_CHARACTER_WORD_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in CHARACTER_WORD_RANGES)
+# A character that is a word of its own with the punctuation around it, or a run of anything else but space.
+_WORD = re.compile(f"[^\\s\\w]*[{_CHARACTER_WORD_CLASS}][^\\s\\w]*|[^\\s{_CHARACTER_WORD_CLASS}]+")
 
 
 def word_counts(texts) -> np.ndarray:
-    """Words per text: whitespace-separated, except that every CJK character is a word of
-    its own, with the punctuation next to it (Chinese and Japanese have no spaces; the
-    benchmarks count them so). At least 1, so empty paragraphs still count once."""
+    """Words per text: whitespace-separated, except that every CJK, Hangul, Thai, Lao,
+    Myanmar or Khmer character is a word of its own, with the punctuation next to it
+    (Chinese and Japanese have no spaces; the benchmarks count them so; see
+    :data:`~spamfilter.features.CHARACTER_WORD_RANGES`). At least 1, so empty paragraphs
+    still count once."""
     return np.fromiter((max(len(_WORD.findall(t)), 1) for t in texts), dtype=np.float64, count=len(texts))
 
 

@@ -29,12 +29,12 @@ def test_menus_in_two_languages_share_their_shape_columns():
     assert shape_columns("The rover found rocks, scientists said.") != english
 
 
-def test_a_korean_word_has_the_shape_of_a_word_not_of_a_cjk_run():
-    # Korean puts spaces between words: its prose has the shape of any uncased script's
-    # prose, not that of a spaced CJK menu ("首页 新闻 体育"), which is one "C" per item.
-    # (Its syllables stay word tokens, as Chinese characters are.)
-    assert shapes(["도서관은 옛 교실 네 칸을 터서 만들었다.", "首页 新闻 体育", "Ο σταθμός άνοιξε ξανά."]) == [
-        " aaaaaaa. \x00", " CCC \x00", " Waaa. \x00"]
+def test_a_korean_or_thai_run_has_the_shape_of_a_word_not_of_a_cjk_run():
+    # Korean puts spaces between words and Thai between phrases: their prose has the shape
+    # of any uncased script's prose, not that of a spaced CJK menu ("首页 新闻 体育"), which is
+    # one "C" per item. (Their characters stay word tokens, as Chinese characters are.)
+    assert shapes(["도서관은 옛 교실 네 칸을 터서 만들었다.", "首页 新闻 体育", "Ο σταθμός άνοιξε ξανά.",
+                   "รถโดยสารไฟฟ้า เริ่มวิ่งแล้ว"]) == [" aaaaaaa. \x00", " CCC \x00", " Waaa. \x00", " aa \x00"]
 
 
 def test_combining_marks_belong_to_their_word():

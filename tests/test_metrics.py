@@ -24,6 +24,8 @@ def test_words_are_whitespace_separated_but_each_cjk_character_counts_as_one():
     # A Chinese paragraph has no spaces: counted by whitespace it would weigh as much as "Home".
     texts = ["Home", "read  the\tstory", "（北京）今日天气晴朗。", "2024年 Tokyo ニュース", "", "e-mail, now"]
     assert word_counts(texts).tolist() == [1, 3, 8, 2 + 1 + 4, 1, 2]
+    # Thai has no spaces between words either: read by spaces this is one word, a menu item's length.
+    assert word_counts(["ประเทศไทย", "한국 뉴스"]).tolist() == [9, 4]
 
 
 def test_calibration_brier_and_expected_error():
