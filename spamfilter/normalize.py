@@ -22,8 +22,8 @@ Steps of :func:`normalize_text`, in this order (the order matters for idempotenc
    but only inside words that also contain a Latin letter, so genuine Russian
    or Greek text is untouched ("саsinо" -> "casino", "москва" stays).
 
-If step 6 or 7 changed something, the pipeline is re-run on the result (at most
-twice more), which keeps ``normalize_text`` idempotent in corner cases such as
+If step 6 or 7 changed something, the pipeline is re-run on the result until
+nothing changes, which keeps ``normalize_text`` idempotent in corner cases such as
 a combining accent that can compose only after folding. Text without
 obfuscation never takes that path.
 
@@ -163,11 +163,14 @@ def normalize_text(text: str) -> str:
 
 
 def _settle(text: str) -> str:
-    """Steps 6-7 of a :func:`_base` text, and the re-runs they call for."""
-    for _ in range(3):
+    """Steps 6-7 of a :func:`_base` text, re-run until they change nothing. A change that
+    is not the last one enables the next ("a0а0̀0к" folds one digit per pass). It ends: a
+    pass that changes something folds a digit, "$" or look-alike away, and none comes back,
+    so there are at most as many passes as characters."""
+    for _ in range(len(text) + 1):
         folded = _deobfuscate(text)
         if folded == text:
-            return text
+            break
         text = _base(folded)
     return text
 

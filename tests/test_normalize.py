@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spamfilter.normalize import normalize_text, normalize_texts
@@ -66,6 +66,7 @@ _TRICKY = st.text(
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=80), _TRICKY))
+@example("A0А0\u03000К")  # four passes of folding: one leet digit enables the next (found by CI)
 def test_never_raises_and_idempotent(text):
     once = normalize_text(text)
     assert isinstance(once, str)
