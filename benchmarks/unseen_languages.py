@@ -71,9 +71,14 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     args = parser.parse_args()
     from spamfilter.artifact import default_model_dir, load_model  # after --help
+    from spamfilter.errors import SpamfilterError
 
     path = args.model or default_model_dir()
-    table = pd.DataFrame(figures(load_model(path), *read_records())).T
+    try:
+        model = load_model(path)
+    except SpamfilterError as error:
+        parser.error(f"--model: {error}")
+    table = pd.DataFrame(figures(model, *read_records())).T
     table.loc["mean"] = table.mean()
     print(f"model: {path}")
     print("share flagged: editorial paragraphs (articles alone); promotions mid-article / after the last paragraph")

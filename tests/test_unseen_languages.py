@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +65,10 @@ def test_the_shipped_model_keeps_the_editorial_text_of_languages_it_never_saw():
     benchmark = load_benchmark()
     figures = benchmark.figures(load_model(default_model_dir()), *benchmark.read_records())
     assert max(f["editorial"] for f in figures.values()) <= 0.10, figures
+
+
+def test_a_missing_model_is_one_line_naming_it(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "unseen_languages.py"), "--model",
+                             str(tmp_path / "nope")], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--model: {tmp_path / 'nope'}: no such model directory" in result.stderr
