@@ -403,14 +403,14 @@ def promotion(build: Path, frames, matrices, params) -> dict:
 
 
 # A language gets its own row of a recall or a flagged share from this many paragraphs.
-MIN_PROBE_PROMOTIONS = 10
+MIN_LANGUAGE_ROWS = 10
 
 
 def by_language_share(frame: pd.DataFrame, column: str) -> dict[str, float]:
-    """The mean of ``column`` per ``lang``, for the languages with MIN_PROBE_PROMOTIONS+ rows."""
+    """The mean of ``column`` per ``lang``, for the languages with MIN_LANGUAGE_ROWS+ rows."""
     counts = frame["lang"].value_counts()
     return {str(lang): float(frame.loc[frame["lang"] == lang, column].mean())
-            for lang, count in counts.items() if count >= MIN_PROBE_PROMOTIONS}
+            for lang, count in counts.items() if count >= MIN_LANGUAGE_ROWS}
 
 
 def same_language_probe(model: SpamClassifier, frame: pd.DataFrame) -> dict:
