@@ -5,8 +5,8 @@ Six groups, each switchable for ablation:
 - ``words``: hashed word unigrams and bigrams of the normalised text;
 - ``chars``: hashed character n-grams of the normalised text (language independent);
 - ``shapes``: hashed n-grams of the paragraph's shape, each word written as the class of
-  its casing ("W" capitalised, "a" lower case, "A" capitals, "9" digits, "C" a run of Chinese or Japanese characters; a run of Hangul or Thai is a word)
-  and punctuation kept: "Home | About us" is ``W|Wa``, a byline ``Wa:WW``, in any script
+  its casing ("W" capitalised, "a" lower case, "A" capitals, "9" digits, "C" a run of
+  Chinese or Japanese characters; a run of Hangul or Thai is a word) and punctuation kept: "Home | About us" is ``W|Wa``, a byline ``Wa:WW``, in any script
   with case (what a menu, a byline or a sentence looks like, whatever its language);
 - ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
 - ``context``: the paragraph's place in its document and its neighbours' layout;
