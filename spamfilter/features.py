@@ -8,7 +8,8 @@ Six groups, each switchable for ablation:
   its casing ("W" capitalised, "a" lower case, "A" capitals, "9" digits, "C" a run of
   Chinese or Japanese characters; a run of Hangul or Thai is a word) and punctuation kept: "Home | About us" is ``W|Wa``, a byline ``Wa:WW``, in any script
   with case (what a menu, a byline or a sentence looks like, whatever its language);
-- ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links);
+- ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links,
+  and marks of promotion any language shares: currency signs, emoji, "!", "%", "18+");
 - ``context``: the paragraph's place in its document and its neighbours' layout;
 - ``repetition``: copies of the same normalised text in its document, and text or words
   that recur at both ends of it (a campaign wrapped around an article).
@@ -98,6 +99,32 @@ def _char_flags() -> np.ndarray:
 
 
 _FLAGS = _char_flags()
+
+# Promotion cues every language writes alike (a second table: _FLAGS has no bit left).
+# What the model learns of promotion is mostly its words, which do not carry to a language
+# it never saw; "₹5,000", "🔥", "!", "200%" and "18+" do.
+_CURRENCY, _PICTOGRAPH, _EXCLAMATION, _PERCENT, _PLUS = (np.uint8(1 << bit) for bit in range(5))
+_PICTOGRAPH_RANGES = ((0x1F000, 0x1FAFF),)  # emoji, outside the Basic Multilingual Plane
+_EXCLAMATION_CHARS = "!\uff01\u00a1\u203c"
+_PERCENT_CHARS = "%\uff05\u066a\u2030"
+
+
+def _cue_flags() -> np.ndarray:
+    """Cue flags of every code point: currency sign (category Sc), pictograph (category So,
+    and the emoji planes), exclamation mark, percent sign, plus sign."""
+    categories = [unicodedata.category(chr(code)) for code in range(0x10000)]
+    cues = np.zeros(0x110000, dtype=np.uint8)
+    cues[:0x10000] = (np.array([c == "Sc" for c in categories]) * _CURRENCY
+                      | np.array([c == "So" for c in categories]) * _PICTOGRAPH)
+    for lo, hi in _PICTOGRAPH_RANGES:
+        cues[lo:hi + 1] |= _PICTOGRAPH
+    cues[[ord(c) for c in _EXCLAMATION_CHARS]] |= _EXCLAMATION
+    cues[[ord(c) for c in _PERCENT_CHARS]] |= _PERCENT
+    cues[ord("+")] |= _PLUS
+    return cues
+
+
+_CUES = _cue_flags()
 # Token class of a code point: 0 = not part of a word, 1 = word character, 2 = a word
 # character that is a token of its own (CHARACTER_WORD_RANGES, flagged _CJK).
 _TOKEN_CLASS = ((_FLAGS & _WORD) > 0).astype(np.uint8) + ((_FLAGS & (_WORD | _CJK)) == (_WORD | _CJK))
@@ -528,7 +555,7 @@ LAYOUT_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", *(f"words_bin_{b}" for b in range(_WORD_BINS)),
     *(f"chars_bin_{b}" for b in range(_CHAR_BINS)), "upper_ratio", "digit_ratio", "punct_ratio",
     "menu_marks", "ends_sentence", "starts_upper", "title_ratio", "all_caps", "has_url", "has_email",
-    "cjk_ratio",
+    "cjk_ratio", "currency", "pictographs", "exclamations", "percent", "number_plus",
 )
 _NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 _NEIGHBOUR_CUES = ("exists", "log_words", "ends_sentence", "short", "has_url")
@@ -567,7 +594,7 @@ def token_counts(texts: Sequence[str]) -> np.ndarray:
 
 
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
-    """Length, casing, digit, punctuation and link cues of raw paragraph texts (each cut at
+    """Length, casing, digit, punctuation, link and promotion-mark cues of raw paragraph texts (each cut at
     ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already
     lower-case and width-folded)."""
     return _layout(_RawCodes.of(texts), normalised)
@@ -622,9 +649,27 @@ def _layout(raw: _RawCodes, normalised: Sequence[str]) -> Layout:
         has_url.astype(np.float64),
         has_email.astype(np.float64),
         per_text(flagged(_CJK)) / np.maximum(chars, 1),
+        *_cue_columns(raw, per_text),
     ]
     ends = columns[2 + _WORD_BINS + _CHAR_BINS + 4]
     return Layout(words, ends, has_url, np.column_stack(columns))
+
+
+def _cue_columns(raw: _RawCodes, per_text) -> list[np.ndarray]:
+    """The language-independent promotion cues (see ``_CUES``): a currency sign, pictographs
+    and exclamation marks (counted up to three), a percent sign, and a number followed by
+    "+" as in "18+" or "100+" (not a sum: no digit after the "+")."""
+    cues = _CUES.take(raw.codes)
+    digit = (raw.flags & _DIGIT) != 0
+    number_plus = np.zeros(len(cues), dtype=bool)
+    number_plus[1:-1] = digit[:-2] & ((cues[1:-1] & _PLUS) != 0) & ~digit[2:]
+
+    def count(cue: np.uint8) -> np.ndarray:
+        return per_text((cues & cue) != 0)
+
+    return [np.minimum(count(_CURRENCY), 1), np.minimum(count(_PICTOGRAPH), 3) / 3,
+            np.minimum(count(_EXCLAMATION), 3) / 3, np.minimum(count(_PERCENT), 1),
+            np.minimum(per_text(number_plus), 1)]
 
 
 def _one_hot(values: np.ndarray, size: int) -> list[np.ndarray]:
@@ -712,7 +757,7 @@ def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 REPETITION_NAMES: tuple[str, ...] = (
     "repeated_in_document", "log_copies_in_document", "repeated_at_other_end",
-    "words_shared_with_other_end_only",
+    "words_shared_with_other_end_only", "words_shared_in_document",
 )
 EDGE_PARAGRAPHS = 3  # paragraphs at each end of a document where injected lines sit
 
@@ -729,8 +774,9 @@ def text_keys(normalised: Sequence[str]) -> np.ndarray:
 
 
 def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """How often a paragraph's normalised text recurs in its own document, and whether it
-    (or its words) recur at the other end of it.
+    """How often a paragraph's normalised text recurs in its own document, whether it
+    (or its words) recur at the other end of it, and how many of its words recur anywhere
+    else in it (:func:`_shared_words`).
 
     ``keys`` are the :func:`text_keys` of the batch's texts. Counts over other documents
     of the batch were measured and dropped: the team's corpus reuses each promotion across
@@ -746,7 +792,8 @@ def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray
     copies = _Pairs.of(keys.view(np.uint64), doc).counts() - 1
     copies[~nonempty] = 0
     at_other_end, shared_words = _edge_repetition(tokens, keys, doc, starts, nonempty)
-    return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words]).astype(np.float64)
+    return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words,
+                            _shared_words(tokens, doc, n)]).astype(np.float64)
 
 
 _HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
@@ -819,6 +866,21 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
     total = np.bincount(row[first], minlength=n)
     hits = np.bincount(row[first], weights=good[first], minlength=n)
     return same_text, np.where(total > 0, hits / np.maximum(total, 1), 0.0)
+
+
+def _shared_words(tokens: WordTokens, doc: np.ndarray, n: int) -> np.ndarray:
+    """The share of a paragraph's distinct words (4+ characters) that occur in another
+    paragraph of its document: an article's paragraphs share its topic's names and terms,
+    while a promotion dropped into it, or a menu, shares next to none, in any language
+    written with spaces. 0 for a paragraph without such words, or alone in its document."""
+    chosen = np.flatnonzero(tokens.length >= EDGE_WORD_CHARS)
+    row, raw = tokens.row[chosen], tokens.raw[chosen]
+    pairs = _Pairs.of(raw, row)
+    first = pairs.order[pairs.first]  # each distinct word of a paragraph once
+    row, raw = row[first], raw[first]
+    elsewhere = _Pairs.of(raw, doc[row]).counts() > 1
+    total = np.bincount(row, minlength=n)
+    return np.bincount(row, weights=elsewhere, minlength=n) / np.maximum(total, 1)
 
 
 SCORE_CONTEXT_NAMES: tuple[str, ...] = (

@@ -1,10 +1,11 @@
-"""Shape n-grams: what a paragraph looks like, whatever its language."""
+"""Shape n-grams and layout marks: what a paragraph looks like, whatever its language."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from spamfilter.features import hash_ngrams, HashedBatch, shape_batch
+from spamfilter.features import (LAYOUT_NAMES, REPETITION_NAMES, HashedBatch, feature_texts, hash_ngrams,
+                                 layout_features, repetition_features, shape_batch, text_keys)
 
 
 def shapes(texts: list[str]) -> list[str]:
@@ -42,3 +43,29 @@ def test_combining_marks_belong_to_their_word():
     assert shapes(["भारत की राजधानी नई दिल्ली है।", "ประเทศไทยมีประชากรมาก", "Cafe\u0301 ouvert"]) == [
         " aaaaaa। \x00", " a \x00", " Wa \x00"]
 
+
+
+def test_promotion_marks_are_read_in_any_script():
+    texts = ["खेलबाज़ी क्लब: ₹10,000 तक का बोनस!! 🔥 18+ | ज़िम्मेदारी से खेलें।",
+             "בונוס הצטרפות של עד 500 ₪ ! 200% ‰",
+             "Two plus two: 2+2 is 4, and the index rose 5 points.",
+             ""]
+    layout = layout_features(texts, [text.lower() for text in texts])
+    marks = ("currency", "pictographs", "exclamations", "percent", "number_plus")
+    columns = layout.matrix[:, [LAYOUT_NAMES.index(mark) for mark in marks]]
+    np.testing.assert_allclose(columns, [[1, 1 / 3, 2 / 3, 0, 1],
+                                         [1, 0, 1 / 3, 1, 0],
+                                         [0, 0, 0, 0, 0],
+                                         [0, 0, 0, 0, 0]])
+
+
+def test_an_articles_paragraphs_share_its_words_and_an_injected_line_does_not():
+    article = ["The Mars rover found water ice near the crater.",
+               "Scientists said the crater water could support a base.",
+               "Buy cheap shoes online today with free shipping!",
+               "Rover operators will study the crater ice next year."]
+    texts = feature_texts([*article, "Scientists said the crater water could support a base."])
+    shared = repetition_features(HashedBatch(texts).word_tokens(), text_keys(texts), np.array([0, 4, 5]))
+    # "mars rover found water near crater": rover, water and crater recur (ice is too short)
+    np.testing.assert_allclose(shared[:, REPETITION_NAMES.index("words_shared_in_document")],
+                               [3 / 6, 2 / 7, 0, 2 / 7, 0])  # the last is alone in its document
