@@ -13,10 +13,10 @@ and ``c`` (in the intercept). Either way the contributions plus the intercept ad
 exactly to the model's decision value.
 
 A model trained with promotion rows also has a promotion detector (a linear model over
-the hashed n-grams alone, see :class:`~spamfilter.scorer.PromotionDetector`), OR-ed with
-the two stages: where its shifted log-odds are the higher, they are the decision, and
-the explanation lists its n-gram weights instead (``decided_by == "promotion detector"``,
-group ``"promotion"``; its intercept includes the shift).
+the hashed n-grams and the promotion cues, see :class:`~spamfilter.scorer.PromotionDetector`),
+OR-ed with the two stages: where its shifted log-odds are the higher, they are the
+decision, and the explanation lists its weights instead (``decided_by == "promotion
+detector"``, group ``"promotion"``; its intercept includes the shift).
 
 Hashed n-gram columns have no name of their own; for a given paragraph they are named
 by the n-grams *of that paragraph* that hash to them (of its normalised text, see
@@ -43,6 +43,7 @@ from .features import (
     document_starts,
     HashedBatch,
     hash_ngrams,
+    promotion_cue_columns,
     shapes_of,
     copy_keys,
     score_context_features,
@@ -224,7 +225,9 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     detector = getattr(model, "promotion_detector_", None)
     by_detector = np.zeros(len(texts), dtype=bool)
     if detector is not None:
-        detector_logits = detector.logits(matrix[:, :hashed_width])
+        detector_logits = detector.logits(model.detector_inputs(matrix))
+        # The detector's weight of each dense column it reads (the promotion cues).
+        detector_dense = dict(zip(promotion_cue_columns(features.groups), detector.coef[hashed_width:].tolist()))
         cuts = detector.cuts(detector_logits, texts, token_counts(texts), starts)
         detector_decisions = detector.shifted(detector_logits, cuts)
         by_detector = detector_decisions > decisions
@@ -239,7 +242,8 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
         start, stop = matrix.indptr[row], matrix.indptr[row + 1]
         contributions = []
         for column, value in zip(matrix.indices[start:stop].tolist(), matrix.data[start:stop].tolist()):
-            if value == 0.0 or (decided_by_detector and column >= hashed_width):
+            if value == 0.0 or (decided_by_detector and column >= hashed_width
+                                and column - hashed_width not in detector_dense):
                 continue
             if column < hashed_width:
                 grams = names[row].get(column, [])
@@ -248,7 +252,8 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
                                  else ("ngrams", float(coef[column] * pass_through[row])))
             else:
                 grams, name = [], dense_names[column - hashed_width]
-                group, weight = name.split(":", 1)[0], float(coef[column] * pass_through[row])
+                group, weight = (("promotion", detector_dense[column - hashed_width]) if decided_by_detector
+                                 else (name.split(":", 1)[0], float(coef[column] * pass_through[row])))
             contributions.append(Contribution(name, group, column, value, weight, weight * value, grams))
         if not decided_by_detector:
             for k in np.flatnonzero(second_terms[row]).tolist():

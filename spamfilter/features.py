@@ -776,7 +776,7 @@ def text_keys(normalised: Sequence[str]) -> np.ndarray:
 def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """How often a paragraph's normalised text recurs in its own document, whether it
     (or its words) recur at the other end of it, and how many of its words recur anywhere
-    else in it (:func:`_shared_words`).
+    else in it (:func:`shared_words`).
 
     ``keys`` are the :func:`text_keys` of the batch's texts. Counts over other documents
     of the batch were measured and dropped: the team's corpus reuses each promotion across
@@ -791,9 +791,9 @@ def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray
     nonempty = tokens.nonempty
     copies = _Pairs.of(keys.view(np.uint64), doc).counts() - 1
     copies[~nonempty] = 0
-    at_other_end, shared_words = _edge_repetition(tokens, keys, doc, starts, nonempty)
-    return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_words,
-                            _shared_words(tokens, doc, n)]).astype(np.float64)
+    at_other_end, shared_with_other_end = _edge_repetition(tokens, keys, doc, starts, nonempty)
+    return np.column_stack([copies > 0, np.log1p(copies) / 2, at_other_end, shared_with_other_end,
+                            shared_words(tokens, starts)]).astype(np.float64)
 
 
 _HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
@@ -868,11 +868,13 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
     return same_text, np.where(total > 0, hits / np.maximum(total, 1), 0.0)
 
 
-def _shared_words(tokens: WordTokens, doc: np.ndarray, n: int) -> np.ndarray:
+def shared_words(tokens: WordTokens, starts: np.ndarray) -> np.ndarray:
     """The share of a paragraph's distinct words (4+ characters) that occur in another
     paragraph of its document: an article's paragraphs share its topic's names and terms,
     while a promotion dropped into it, or a menu, shares next to none, in any language
     written with spaces. 0 for a paragraph without such words, or alone in its document."""
+    n = len(tokens.nonempty)
+    doc = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
     chosen = np.flatnonzero(tokens.length >= EDGE_WORD_CHARS)
     row, raw = tokens.row[chosen], tokens.raw[chosen]
     pairs = _Pairs.of(raw, row)
@@ -983,6 +985,33 @@ def dense_names(groups: Sequence[str]) -> list[str]:
         if group in groups:
             names += [f"{group}:{name}" for name in group_names]
     return names
+
+
+# The dense columns the promotion detector reads besides the hashed n-grams: marks of
+# promotion in any language and how much a paragraph shares its document's words. Nothing
+# of length or position: an ad between two editorial paragraphs still reads like an ad.
+PROMOTION_CUE_NAMES: tuple[str, ...] = (
+    "layout:currency", "layout:pictographs", "layout:exclamations", "layout:percent", "layout:number_plus",
+    "layout:has_url", "layout:has_email", "repetition:words_shared_in_document",
+)
+
+
+def promotion_cue_columns(groups: Sequence[str]) -> list[int]:
+    """Where the :data:`PROMOTION_CUE_NAMES` that ``groups`` compute sit in their dense block."""
+    names = dense_names(groups)
+    return [names.index(name) for name in PROMOTION_CUE_NAMES if name in names]
+
+
+def promotion_cues(layout: Layout | None, tokens: WordTokens | None, starts: np.ndarray,
+                   groups: Sequence[str]) -> np.ndarray:
+    """The columns :func:`promotion_cue_columns` picks out of :func:`dense_features`,
+    computed without the rest of it (the detector scores every paragraph)."""
+    columns = []
+    for group, cue in (name.split(":") for name in PROMOTION_CUE_NAMES):
+        if group in groups:  # the one repetition cue is the shared words
+            columns.append(layout.matrix[:, LAYOUT_NAMES.index(cue)] if group == "layout"
+                           else shared_words(tokens, starts))
+    return np.column_stack(columns) if columns else np.zeros((int(starts[-1]), 0))
 
 
 def uses_layout(groups: Sequence[str]) -> bool:

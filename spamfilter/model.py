@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -27,6 +28,7 @@ from .features import (
     copy_keys,
     document_starts,
     feature_texts,
+    promotion_cue_columns,
     score_context_features,
     token_counts,
 )
@@ -124,8 +126,9 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     Layout and context cues hide an ad placed between two editorial paragraphs. When the
     training rows carry the kind ``promotion`` (a ``kind`` column), a promotion detector
     (``promotion_detector_``, see :class:`~spamfilter.scorer.PromotionDetector`) learns
-    promotion against editorial text from the hashed n-grams alone, and is OR-ed with the
-    two stages; ``promotion_false_positives`` sets its cut, None trains none. Languages
+    promotion against editorial text from the hashed n-grams and a few cues without length
+    or position (currency signs, "!", the words a paragraph shares with its document), and
+    is OR-ed with the two stages; ``promotion_false_positives`` sets its cut, None trains none. Languages
     whose editorial text scores lower than English get a lower cut
     (``promotion_language_shrink`` of the way to their own, 0 for one cut for all).
     """
@@ -331,27 +334,34 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         rows = np.flatnonzero(editorial | (promotion & known))
         if not (promotion[rows].any() and editorial[rows].any()):
             return None
-        width = 2**self.hash_bits
-        hashed = matrix[rows][:, :width]
+        inputs = self.detector_inputs(matrix)
+        learned = inputs[rows]
         targets = promotion[rows].astype(int)
         weights = language_balanced_weights(lang[rows], targets)
         # Copies of a text share a fold. Grouped by the normalised text itself, not by its
         # hash key, which changes from one process to the next (and with it the cut).
         groups = pd.factorize(pd.Series(feature_texts([texts[i] for i in rows])))[0]
         out_of_fold = np.zeros(len(rows))
-        for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(hashed, targets, groups):
-            out_of_fold[test] = (self._linear_model().fit(hashed[train], targets[train], sample_weight=weights[train])
-                                 .decision_function(hashed[test]))
+        for train, test in GroupKFold(n_splits=PROMOTION_FOLDS).split(learned, targets, groups):
+            out_of_fold[test] = (self._linear_model().fit(learned[train], targets[train], sample_weight=weights[train])
+                                 .decision_function(learned[test]))
         long_editorial = (targets == 0) & (words[rows] >= 10)
         cut = float(np.quantile(out_of_fold[long_editorial], 1 - self.promotion_false_positives))
         language_cuts = self._language_cuts(out_of_fold[long_editorial], rows[long_editorial], texts, words, starts,
                                             cut)
-        fitted = self._linear_model().fit(hashed, targets, sample_weight=weights)
+        fitted = self._linear_model().fit(learned, targets, sample_weight=weights)
         detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_),
                                      language_cuts)
-        held_out = detector.logits(matrix[:, :width])
+        held_out = detector.logits(inputs)
         held_out[rows] = out_of_fold
         return detector, held_out
+
+    def detector_inputs(self, matrix):
+        """The promotion detector's columns of a feature matrix: the hashed n-grams, then
+        the promotion cues (:func:`~spamfilter.features.promotion_cue_columns`)."""
+        width = 2**self.hash_bits
+        cues = width + np.asarray(promotion_cue_columns(self.feature_groups), dtype=np.int64)
+        return sp.hstack([matrix[:, :width], matrix[:, cues]], format="csr")
 
     def _language_cuts(self, editorial_logits: np.ndarray, editorial_rows: np.ndarray, texts: list[str],
                        words: np.ndarray, starts: np.ndarray, cut: float) -> dict[str, float]:
@@ -435,7 +445,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         logits = scorer.calibrated(scorer.second_pass(first, copy_keys(texts), starts), words)
         if scorer.promotion is None:
             return logits
-        detector_logits = scorer.promotion.logits(matrix[:, :2**self.hash_bits])
+        detector_logits = scorer.promotion.logits(self.detector_inputs(matrix))
         return scorer.promotion.combined(logits, detector_logits,
                                          scorer.promotion.cuts(detector_logits, texts, words, starts))
 

@@ -30,6 +30,8 @@ from .features import (
     feature_texts,
     layout_and_shapes,
     ngram_scores,
+    promotion_cue_columns,
+    promotion_cues,
     ngram_settings,
     score_context_features,
     text_keys,
@@ -56,7 +58,9 @@ class ParagraphParts:
     key and word tokens, its n-gram log-odds, its layout cues and its token count. Only
     context and repetition depend on the neighbours, so after a removal (``Filter``
     re-scores what it keeps) the parts of the kept paragraphs are reused and only those
-    are recomputed."""
+    are recomputed. The promotion detector's log-odds (the words a paragraph shares with
+    its document among them) are those of the document as it came: a paragraph does not
+    turn into an ad because the menu around it was removed."""
 
     keys: np.ndarray
     ngram_logits: np.ndarray
@@ -77,16 +81,16 @@ class ParagraphParts:
 
 @dataclass(frozen=True)
 class PromotionDetector:
-    """A promotion-vs-editorial linear model over the hashed n-grams alone (no layout,
-    position or length: an ad between two editorial paragraphs still reads like an ad),
-    OR-ed with the main score. A paragraph whose detector log-odds reach its cut scores at
+    """A promotion-vs-editorial linear model over the hashed n-grams and the promotion cues
+    (:data:`~spamfilter.features.PROMOTION_CUE_NAMES`; no length or position: an ad between
+    two editorial paragraphs still reads like an ad), OR-ed with the main score. A paragraph whose detector log-odds reach its cut scores at
     least ``threshold`` (the model's threshold when the detector was fitted), so it is
     flagged there; a higher or lower threshold moves every cut by as much.
 
     The cut is ``cut``, or a lower one on a page in one of ``language_cuts``'s languages:
     there editorial prose scores lower than in English, which sets ``cut``."""
 
-    coef: np.ndarray  # over the 2**hash_bits hashed columns
+    coef: np.ndarray  # over the 2**hash_bits hashed columns, then the promotion cues
     intercept: float
     cut: float
     threshold: float
@@ -96,9 +100,10 @@ class PromotionDetector:
         """A detector pickled by an earlier version (``model.joblib``) has no cuts per language."""
         object.__setattr__(self, "__dict__", {"language_cuts": {}, **state})
 
-    def logits(self, hashed) -> np.ndarray:
-        """The detector's own log-odds of rows of the hashed n-gram block."""
-        return hashed @ self.coef + self.intercept
+    def logits(self, inputs) -> np.ndarray:
+        """The detector's own log-odds of rows of its inputs (the hashed n-gram block, then
+        the promotion cues)."""
+        return inputs @ self.coef + self.intercept
 
     def cuts(self, detector_logits: np.ndarray, texts: Sequence[str], words: np.ndarray,
              starts: np.ndarray) -> np.ndarray:
@@ -171,14 +176,17 @@ class LinearScorer:
         chars, words = ngram_settings(self.groups, self.char_ngrams, self.word_ngrams)
         layout, shapes = layout_and_shapes(texts, normalised, self.groups)
         tokens = token_counts(texts) if layout is None else layout.words
+        word_tokens = batch.word_tokens() if "repetition" in self.groups else None
         promotion = cuts = None
         if self.promotion is not None:
+            width = 2**self.hash_bits
             promotion = (ngram_scores(batch, self.promotion.coef, self.hash_bits, chars, words, shapes)
+                         + promotion_cues(layout, word_tokens, starts, self.groups) @ self.promotion.coef[width:]
                          + self.promotion.intercept)
             cuts = self.promotion.cuts(promotion, texts, tokens, starts)
         return ParagraphParts(
             text_keys(normalised), ngram_scores(batch, self.coef, self.hash_bits, chars, words, shapes), layout,
-            batch.word_tokens() if "repetition" in self.groups else None, tokens, promotion, cuts)
+            word_tokens, tokens, promotion, cuts)
 
     def first_pass_of_parts(self, parts: ParagraphParts, starts: np.ndarray) -> np.ndarray:
         """First-stage log-odds of paragraphs from their parts, in documents beginning at ``starts``."""
@@ -290,8 +298,9 @@ class LinearScorer:
                              f"{len(SCORE_CONTEXT_NAMES)}")
         if self.calibration is not None and np.shape(self.calibration) != (3,):
             raise ValueError(f"calibration of shape {np.shape(self.calibration)}, expected 3 numbers")
-        if self.promotion is not None and len(self.promotion.coef) != 2**self.hash_bits:
-            raise ValueError(f"{len(self.promotion.coef)} promotion-detector weights, expected {2**self.hash_bits}")
+        detector_width = 2**self.hash_bits + len(promotion_cue_columns(self.groups))
+        if self.promotion is not None and len(self.promotion.coef) != detector_width:
+            raise ValueError(f"{len(self.promotion.coef)} promotion-detector weights, expected {detector_width}")
         if self.promotion is not None and not all(cut <= self.promotion.cut for cut in self.promotion.language_cuts.values()):
             raise ValueError(f"promotion-detector language cuts {self.promotion.language_cuts} must not exceed its cut "
                              f"{self.promotion.cut}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from spamfilter.features import (LAYOUT_NAMES, REPETITION_NAMES, HashedBatch, feature_texts, hash_ngrams,
-                                 layout_features, repetition_features, shape_batch, text_keys)
+from spamfilter.features import (FEATURE_GROUPS, LAYOUT_NAMES, PROMOTION_CUE_NAMES, REPETITION_NAMES, HashedBatch,
+                                 dense_features, dense_names, feature_texts, hash_ngrams, layout_features,
+                                 promotion_cue_columns, promotion_cues, repetition_features, shape_batch,
+                                 text_keys)
 
 
 def shapes(texts: list[str]) -> list[str]:
@@ -69,3 +71,17 @@ def test_an_articles_paragraphs_share_its_words_and_an_injected_line_does_not():
     # "mars rover found water near crater": rover, water and crater recur (ice is too short)
     np.testing.assert_allclose(shared[:, REPETITION_NAMES.index("words_shared_in_document")],
                                [3 / 6, 2 / 7, 0, 2 / 7, 0])  # the last is alone in its document
+
+
+def test_the_detectors_cues_are_the_dense_columns_of_their_names():
+    texts = ["Deal of the day: $5 off, 20% more!", "The rover found ice.", "Rover crews study ice 🔥 www.x.com",
+             "Elsewhere, 18+ only: ads@x.org"]
+    normalised = feature_texts(texts)
+    layout, tokens, starts = layout_features(texts, normalised), HashedBatch(normalised).word_tokens(), np.array([0, 3, 4])
+    for groups in (FEATURE_GROUPS, ("words", "layout"), ("repetition",), ("words",)):
+        dense = dense_features(layout, tokens, text_keys(normalised), starts, groups)
+        columns = promotion_cue_columns(groups)
+        assert [dense_names(groups)[c] for c in columns] == [n for n in PROMOTION_CUE_NAMES if n.split(":")[0] in groups]
+        expected = dense[:, columns] if columns else np.zeros((4, 0))
+        np.testing.assert_array_equal(promotion_cues(layout, tokens, starts, groups), expected)
+    assert promotion_cues(layout, tokens, starts, FEATURE_GROUPS).any(axis=0).all()  # every cue fires once here

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import spamfilter
 from spamfilter.cli import app
 from spamfilter.explain import explain
-from spamfilter.features import token_counts
+from spamfilter.features import PROMOTION_CUE_NAMES, token_counts
 from spamfilter.language import identify
 from spamfilter.model import SpamClassifier, language_balanced_weights
 from spamfilter.safe_format import export_safe, load_safe
@@ -114,7 +114,7 @@ def test_the_matrix_path_and_the_streaming_path_agree():
     assert (streamed >= without - 1e-9).all() and (streamed > without + 1e-6).any()  # it only ever adds flags
 
 
-UNSEEN_AD = "Claim 200 free spins and a welcome bonus at Reelzy casino, sign up today for free delivery of your bonus."
+UNSEEN_AD = "Claim 200 free spins and a welcome bonus at Reelzy casino, sign up today for free delivery of your bonus!!"
 
 
 def test_explain_shows_the_detector_where_it_decides():
@@ -127,7 +127,9 @@ def test_explain_shows_the_detector_where_it_decides():
     assert [item.decided_by for item in items] == ["model", "model", "promotion detector", "model"]
     ad = items[2]
     assert ad.score > model.threshold_ and ad.to_dict()["decided_by"] == "promotion detector"
-    assert {c.group for c in ad.contributions} == {"promotion"}  # its n-grams only: no layout, no context
+    assert {c.group for c in ad.contributions} == {"promotion"}  # the detector's inputs only: no length, no context
+    cues = {c.name: c.value for c in ad.contributions if not c.ngrams}
+    assert set(cues) <= set(PROMOTION_CUE_NAMES) and cues["layout:exclamations"] == pytest.approx(2 / 3)
     assert any(gram == "free spins" for c in ad.towards_spam(30) for _, gram in c.ngrams)
 
 
@@ -259,8 +261,8 @@ def test_a_language_with_many_promotions_and_little_prose_is_not_learned_as_prom
 
     def language_gap(model: SpamClassifier) -> float:
         """How much more promotional the detector finds unseen prose in the made-up language than in English."""
-        hashed = model.pipeline_.named_steps["features"].transform(unseen_prose)[:, :2**model.hash_bits]
-        logits = model.promotion_detector_.logits(hashed)
+        inputs = model.detector_inputs(model.pipeline_.named_steps["features"].transform(unseen_prose))
+        logits = model.promotion_detector_.logits(inputs)
         return logits[:2].mean() - logits[2:].mean()
 
     balanced = language_gap(fit(frame, promotion_min_editorial=2))
@@ -332,7 +334,7 @@ def test_a_language_cut_flags_the_same_paragraphs_on_every_path(tmp_path):
     document = list(GERMAN)
     detector = model.promotion_detector_
     matrix = model.pipeline_.named_steps["features"].transform(pd.DataFrame({"text": document}))
-    logits = detector.logits(matrix[:, :2 ** model.hash_bits])
+    logits = detector.logits(model.detector_inputs(matrix))
     top = int(np.argmax(logits))
     expected = ["spam" if row == top else "content" for row in range(3)]
     # A global cut above the page's highest detector log-odds, and German's own just below
