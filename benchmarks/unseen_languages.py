@@ -5,9 +5,10 @@
 ``datasets/unseen_languages.jsonl`` holds, in six languages the team's corpus and the shared
 benchmarks do not train on (Hindi, Thai, Bengali, Tamil, Hebrew, Swahili), four editorial
 articles and sixteen promotion lines each (see the datasheet). Per language it prints the
-share of editorial paragraphs flagged (each article scored alone) and the share of
-promotions flagged when one is put mid-article (after the third paragraph) or after the
-last paragraph of an article of its language. Small (24 articles, 96 lines): a spot-check of
+share of editorial paragraphs flagged (each article scored alone, and each paragraph
+scored alone, as if it were a document of its own) and the share of promotions flagged
+when one is put mid-article (after the third paragraph) or after the last paragraph of an
+article of its language. Small (24 articles, 96 lines): a spot-check of
 generalisation, not a yardstick to tune on.
 """
 
@@ -41,11 +42,13 @@ def read_records(path: Path = DATA) -> tuple[dict[str, list[list[str]]], dict[st
 
 
 def documents(articles: list[list[str]], promotions: list[str]) -> pd.DataFrame:
-    """Paragraph rows (``doc_id``, ``text``, ``role``) of the articles alone, and of each
-    promotion mid-article and at the end of an article (taken in turn)."""
+    """Paragraph rows (``doc_id``, ``text``, ``role``) of the articles alone, of each of
+    their paragraphs alone, and of each promotion mid-article and at the end of an article
+    (taken in turn)."""
     rows = []
     for number, article in enumerate(articles):
         rows += [(f"article-{number}", text, "editorial") for text in article]
+        rows += [(f"paragraph-{number}-{k}", text, "alone") for k, text in enumerate(article)]
     for number, promotion in enumerate(promotions):
         article = articles[number % len(articles)]
         middle = min(MIDDLE, len(article) - 1)
@@ -56,13 +59,14 @@ def documents(articles: list[list[str]], promotions: list[str]) -> pd.DataFrame:
 
 
 def figures(model, articles: dict, promotions: dict) -> dict[str, dict[str, float]]:
-    """Per language: editorial paragraphs flagged, promotions flagged mid-article and at the end."""
+    """Per language: editorial paragraphs flagged in their article and alone, promotions
+    flagged mid-article and at the end."""
     result = {}
     for lang in sorted(articles):
         frame = documents(articles[lang], promotions.get(lang, []))
         flagged = model.score_paragraphs(frame[["doc_id", "text"]]) >= model.threshold_
         result[lang] = {role: float(flagged[(frame["role"] == role).to_numpy()].mean())
-                        for role in ("editorial", "middle", "end")}
+                        for role in ("editorial", "alone", "middle", "end")}
     return result
 
 
@@ -81,7 +85,8 @@ def main() -> None:
     table = pd.DataFrame(figures(model, *read_records())).T
     table.loc["mean"] = table.mean()
     print(f"model: {path}")
-    print("share flagged: editorial paragraphs (articles alone); promotions mid-article / after the last paragraph")
+    print("share flagged: editorial paragraphs (each article scored alone; each paragraph alone); "
+          "promotions mid-article / after the last paragraph")
     print(table.to_string(float_format=lambda v: f"{v:.2f}"))
 
 

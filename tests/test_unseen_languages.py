@@ -54,7 +54,9 @@ def test_figures_place_each_promotion_mid_article_and_at_the_end():
     assert frame[frame["doc_id"] == "middle-1"]["text"].tolist() == ["h2", "two", "q1"]
     assert frame[frame["doc_id"] == "end-1"]["text"].tolist() == ["h2", "q1", "two"]
     figures = benchmark.figures(MarkedModel(), articles, promotions)
-    assert figures == {"xx": {"editorial": pytest.approx(1 / 7), "middle": 0.5, "end": 0.5}}
+    assert frame[frame["doc_id"] == "paragraph-0-3"]["text"].tolist() == ["AD p3"]
+    assert figures == {"xx": {"editorial": pytest.approx(1 / 7), "alone": pytest.approx(1 / 7), "middle": 0.5,
+                              "end": 0.5}}
 
 
 def test_the_shipped_model_keeps_the_editorial_text_of_languages_it_never_saw():
