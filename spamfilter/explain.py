@@ -225,7 +225,7 @@ def explain(model: SpamClassifier, paragraphs: Sequence[str] | pd.DataFrame,
     detector = getattr(model, "promotion_detector_", None)
     by_detector = np.zeros(len(texts), dtype=bool)
     if detector is not None:
-        detector_logits = detector.logits(model.detector_inputs(matrix))
+        detector_logits = model.detector_logits(matrix)
         # The detector's weight of each dense column it reads (the promotion cues).
         detector_dense = dict(zip(promotion_cue_columns(features.groups), detector.coef[hashed_width:].tolist()))
         cuts = detector.cuts(detector_logits, texts, token_counts(texts), starts)

@@ -12,7 +12,6 @@ import numbers
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -334,8 +333,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         rows = np.flatnonzero(editorial | (promotion & known))
         if not (promotion[rows].any() and editorial[rows].any()):
             return None
-        inputs = self.detector_inputs(matrix)
-        learned = inputs[rows]
+        learned = matrix[rows][:, self._detector_columns()]
         targets = promotion[rows].astype(int)
         weights = language_balanced_weights(lang[rows], targets)
         # Copies of a text share a fold. Grouped by the normalised text itself, not by its
@@ -352,16 +350,24 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         fitted = self._linear_model().fit(learned, targets, sample_weight=weights)
         detector = PromotionDetector(fitted.coef_[0].copy(), float(fitted.intercept_[0]), cut, float(self.threshold_),
                                      language_cuts)
-        held_out = detector.logits(inputs)
+        held_out = self.detector_logits(matrix, detector)
         held_out[rows] = out_of_fold
         return detector, held_out
 
-    def detector_inputs(self, matrix):
-        """The promotion detector's columns of a feature matrix: the hashed n-grams, then
-        the promotion cues (:func:`~spamfilter.features.promotion_cue_columns`)."""
+    def _detector_columns(self) -> np.ndarray:
+        """Where the promotion detector's inputs sit in a feature matrix: the hashed
+        n-grams, then the promotion cues (:func:`~spamfilter.features.promotion_cue_columns`)."""
         width = 2**self.hash_bits
-        cues = width + np.asarray(promotion_cue_columns(self.feature_groups), dtype=np.int64)
-        return sp.hstack([matrix[:, :width], matrix[:, cues]], format="csr")
+        return np.concatenate([np.arange(width), width + np.asarray(promotion_cue_columns(self.feature_groups),
+                                                                     dtype=np.int64)])
+
+    def detector_logits(self, matrix, detector: PromotionDetector | None = None) -> np.ndarray:
+        """The promotion detector's (by default the fitted one's) own log-odds of the rows of
+        a feature matrix, without copying its columns (the training matrix is gigabytes)."""
+        detector = detector or self.promotion_detector_
+        weights = np.zeros(matrix.shape[1])
+        weights[self._detector_columns()] = detector.coef
+        return matrix @ weights + detector.intercept
 
     def _language_cuts(self, editorial_logits: np.ndarray, editorial_rows: np.ndarray, texts: list[str],
                        words: np.ndarray, starts: np.ndarray, cut: float) -> dict[str, float]:
@@ -445,7 +451,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
         logits = scorer.calibrated(scorer.second_pass(first, copy_keys(texts), starts), words)
         if scorer.promotion is None:
             return logits
-        detector_logits = scorer.promotion.logits(self.detector_inputs(matrix))
+        detector_logits = self.detector_logits(matrix, scorer.promotion)
         return scorer.promotion.combined(logits, detector_logits,
                                          scorer.promotion.cuts(detector_logits, texts, words, starts))
 

@@ -100,11 +100,6 @@ class PromotionDetector:
         """A detector pickled by an earlier version (``model.joblib``) has no cuts per language."""
         object.__setattr__(self, "__dict__", {"language_cuts": {}, **state})
 
-    def logits(self, inputs) -> np.ndarray:
-        """The detector's own log-odds of rows of its inputs (the hashed n-gram block, then
-        the promotion cues)."""
-        return inputs @ self.coef + self.intercept
-
     def cuts(self, detector_logits: np.ndarray, texts: Sequence[str], words: np.ndarray,
              starts: np.ndarray) -> np.ndarray:
         """Each paragraph's cut (``texts`` with ``words`` tokens each, in documents beginning

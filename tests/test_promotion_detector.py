@@ -261,8 +261,7 @@ def test_a_language_with_many_promotions_and_little_prose_is_not_learned_as_prom
 
     def language_gap(model: SpamClassifier) -> float:
         """How much more promotional the detector finds unseen prose in the made-up language than in English."""
-        inputs = model.detector_inputs(model.pipeline_.named_steps["features"].transform(unseen_prose))
-        logits = model.promotion_detector_.logits(inputs)
+        logits = model.detector_logits(model.pipeline_.named_steps["features"].transform(unseen_prose))
         return logits[:2].mean() - logits[2:].mean()
 
     balanced = language_gap(fit(frame, promotion_min_editorial=2))
@@ -334,7 +333,7 @@ def test_a_language_cut_flags_the_same_paragraphs_on_every_path(tmp_path):
     document = list(GERMAN)
     detector = model.promotion_detector_
     matrix = model.pipeline_.named_steps["features"].transform(pd.DataFrame({"text": document}))
-    logits = detector.logits(model.detector_inputs(matrix))
+    logits = model.detector_logits(matrix)
     top = int(np.argmax(logits))
     expected = ["spam" if row == top else "content" for row in range(3)]
     # A global cut above the page's highest detector log-odds, and German's own just below
