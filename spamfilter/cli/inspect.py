@@ -71,7 +71,7 @@ def _print_explanation(console: Console, doc_id: str, index: int, item: Explanat
     console.print(Text(shown), style="italic")
     groups = ", ".join(f"{name} {total:+.3f}" for name, total in item.by_group().items())
     decided = ("" if item.decided_by == "model" else
-               f"; decided by the {item.decided_by}, which scores its n-grams alone")
+               f"; decided by the {item.decided_by}, which scores its n-grams and promotion cues alone")
     console.print(f"log-odds {item.decision:+.3f} = intercept {item.intercept:+.3f} "
                   f"+ {len(item.contributions)} feature contributions ({groups}); "
                   f"first-pass log-odds {item.first_pass:+.3f}{decided}", style="dim")
@@ -172,7 +172,8 @@ def _print_card(console: Console, card: dict) -> None:
     facts.add_row("parameters", ", ".join(f"{k}={v}" for k, v in parameters.items()))
     detector = card["promotion_detector"]
     facts.add_row("promotion detector", "none" if detector is None else
-                  f"n-grams alone, OR-ed with the model: flags its log-odds from {detector['cut']:+.3f} at threshold "
+                  f"n-grams and promotion cues (no length or position), OR-ed with the model: flags its log-odds "
+                  f"from {detector['cut']:+.3f} at threshold "
                   f"{detector['at_threshold']:.4f} (a threshold higher or lower moves that cut by as much)"
                   + _language_cuts(detector["language_cuts"]))
     console.print(facts)
