@@ -11,8 +11,9 @@ Six groups, each switchable for ablation:
 - ``layout``: numeric cues of the paragraph itself (length, casing, digits, punctuation, links,
   and marks of promotion any language shares: currency signs, emoji, "!", "%", "18+");
 - ``context``: the paragraph's place in its document and its neighbours' layout;
-- ``repetition``: copies of the same normalised text in its document, and text or words
-  that recur at both ends of it (a campaign wrapped around an article).
+- ``repetition``: copies of the same normalised text in its document, text or words that
+  recur at both ends of it (a campaign wrapped around an article), and the share of its
+  words found in the document's other paragraphs.
 
 Hashing is stateless, so a transformer needs no fitted vocabulary and pickles small.
 It is vectorised over a whole batch: all normalised texts are laid end to end in one
@@ -594,9 +595,9 @@ def token_counts(texts: Sequence[str]) -> np.ndarray:
 
 
 def layout_features(texts: Sequence[str], normalised: Sequence[str]) -> Layout:
-    """Length, casing, digit, punctuation, link and promotion-mark cues of raw paragraph texts (each cut at
-    ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised`` forms, already
-    lower-case and width-folded)."""
+    """Length, casing, digit, punctuation, link and promotion-mark cues of raw paragraph
+    texts (each cut at ``MAX_FEATURE_CHARS``; links are looked for in their ``normalised``
+    forms, already lower-case and width-folded)."""
     return _layout(_RawCodes.of(texts), normalised)
 
 

@@ -127,8 +127,8 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     (``promotion_detector_``, see :class:`~spamfilter.scorer.PromotionDetector`) learns
     promotion against editorial text from the hashed n-grams and a few cues without length
     or position (currency signs, "!", the words a paragraph shares with its document), and
-    is OR-ed with the two stages; ``promotion_false_positives`` sets its cut, None trains none. Languages
-    whose editorial text scores lower than English get a lower cut
+    is OR-ed with the two stages; ``promotion_false_positives`` sets its cut, None trains
+    none. Languages whose editorial text scores lower than English get a lower cut
     (``promotion_language_shrink`` of the way to their own, 0 for one cut for all).
     """
 
@@ -364,7 +364,7 @@ class SpamClassifier(ClassifierMixin, BaseEstimator):
     def detector_logits(self, matrix, detector: PromotionDetector | None = None) -> np.ndarray:
         """The promotion detector's (by default the fitted one's) own log-odds of the rows of
         a feature matrix, without copying its columns (the training matrix is gigabytes)."""
-        detector = detector or self.promotion_detector_
+        detector = self.promotion_detector_ if detector is None else detector
         weights = np.zeros(matrix.shape[1])
         weights[self._detector_columns()] = detector.coef
         return matrix @ weights + detector.intercept

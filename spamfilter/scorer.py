@@ -30,9 +30,9 @@ from .features import (
     feature_texts,
     layout_and_shapes,
     ngram_scores,
+    ngram_settings,
     promotion_cue_columns,
     promotion_cues,
-    ngram_settings,
     score_context_features,
     text_keys,
     token_counts,
@@ -83,9 +83,10 @@ class ParagraphParts:
 class PromotionDetector:
     """A promotion-vs-editorial linear model over the hashed n-grams and the promotion cues
     (:data:`~spamfilter.features.PROMOTION_CUE_NAMES`; no length or position: an ad between
-    two editorial paragraphs still reads like an ad), OR-ed with the main score. A paragraph whose detector log-odds reach its cut scores at
-    least ``threshold`` (the model's threshold when the detector was fitted), so it is
-    flagged there; a higher or lower threshold moves every cut by as much.
+    two editorial paragraphs still reads like an ad), OR-ed with the main score. A
+    paragraph whose detector log-odds reach its cut scores at least ``threshold`` (the
+    model's threshold when the detector was fitted), so it is flagged there; a higher or
+    lower threshold moves every cut by as much.
 
     The cut is ``cut``, or a lower one on a page in one of ``language_cuts``'s languages:
     there editorial prose scores lower than in English, which sets ``cut``."""
