@@ -67,6 +67,13 @@ CHARACTER_WORD_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (
 # shape of a spaced Chinese menu ("首页 新闻 体育"), and the model shipped before this
 # flagged 70% of Korean editorial paragraphs.
 WORD_SHAPED_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xAC00, 0xD7AF))
+# Topic words (what the repetition cues compare): words this long or longer carry a
+# brand, a campaign or an article's subject; shorter ones are mostly function words. In the
+# scripts of CHARACTER_WORD_RANGES from SYLLABIC_FROM on (kana, ideographs, Hangul) a
+# character is a syllable or a morpheme and two of them mostly make a word; before it
+# (Thai, Lao, Myanmar, Khmer) a character is a letter, so four of them, as in words.
+TOPIC_WORD_CHARS = 4
+SYLLABIC_FROM, SYLLABIC_WORD_CHARS = 0x3040, 2
 _MENU_CHARS = "|\u2022\u00b7\u00bb\u203a>/\u2013"
 _SENTENCE_END_CHARS = '.!?:;"\')\u201d\u00bb\u3002\uff01\uff1f\u2026'
 
@@ -265,22 +272,21 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class WordTokens:
-    """The word tokens of a batch of normalised texts: each one's hash, length and text
-    (row), and which texts are not empty. What the repetition cues need, and nothing that
-    depends on where a text sits, so a subset can be taken without re-hashing."""
+    """The topic words of a batch of normalised texts (see :meth:`HashedBatch.word_tokens`):
+    each one's hash and text (row), and which texts are not empty. What the repetition cues
+    need, and nothing that depends on where a text sits, so a subset can be taken without
+    re-hashing."""
 
     raw: np.ndarray
-    length: np.ndarray
     row: np.ndarray
     nonempty: np.ndarray
 
     def take(self, rows: np.ndarray) -> "WordTokens":
-        """The tokens of the texts at ``rows`` (increasing), renumbered 0..len(rows)-1."""
+        """The words of the texts at ``rows`` (increasing), renumbered 0..len(rows)-1."""
         position = np.full(len(self.nonempty), -1, dtype=np.int64)
         position[rows] = np.arange(len(rows))
         kept = position[self.row] >= 0
-        return WordTokens(self.raw[kept], self.length[kept], position[self.row[kept]].astype(np.int32),
-                          self.nonempty[rows])
+        return WordTokens(self.raw[kept], position[self.row[kept]].astype(np.int32), self.nonempty[rows])
 
 
 class HashedBatch:
@@ -365,7 +371,7 @@ class HashedBatch:
     def tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Word tokens: begin and end code, raw hash and row. Every CJK character is a token."""
         if self._tokens is None:
-            token_class = _TOKEN_CLASS.take(self.codes)  # take: twice as fast as fancy indexing
+            self._token_class = token_class = _TOKEN_CLASS.take(self.codes)  # take: twice as fast as fancy indexing
             first = _token_edges(token_class, first=True)
             begin = np.flatnonzero(first)
             end = np.flatnonzero(_token_edges(token_class, first=False)) + 1
@@ -377,9 +383,36 @@ class HashedBatch:
         return self._tokens
 
     def word_tokens(self) -> WordTokens:
-        """The word tokens as :class:`WordTokens`."""
+        """The topic words as :class:`WordTokens`: each word of ``TOPIC_WORD_CHARS`` or more
+        characters (shorter ones are mostly function words) and, in the scripts written
+        without spaces between words, each run of characters that mostly makes a word
+        (:meth:`_character_words`)."""
         begin, end, raw, row = self.tokens()
-        return WordTokens(raw, end - begin, row, np.diff(self.starts) > 3)  # " text " + separator
+        long_words = np.flatnonzero(end - begin >= TOPIC_WORD_CHARS)
+        gram_raw, gram_row = self._character_words()
+        return WordTokens(np.concatenate([raw[long_words], gram_raw]),
+                          np.concatenate([row[long_words], gram_row]),
+                          np.diff(self.starts) > 3)  # " text " + separator
+
+    def _character_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """Raw hashes and rows of every ``SYLLABIC_WORD_CHARS`` consecutive ideographs, kana
+        or Hangul syllables and every ``TOPIC_WORD_CHARS`` consecutive Thai, Lao, Myanmar or
+        Khmer characters: there each character is a token of its own, so no token is long
+        enough to be a topic word, and without these a Chinese or Korean article's
+        paragraphs shared no words at all."""
+        character = self._token_class == 2
+        if not character.any():
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
+        syllabic = character & (self.codes >= SYLLABIC_FROM)
+        raws, rows = [], []
+        for script, n in ((syllabic, SYLLABIC_WORD_CHARS), (character & ~syllabic, TOPIC_WORD_CHARS)):
+            inside = np.zeros(len(script) + 1, dtype=np.int64)
+            np.cumsum(script, out=inside[1:])
+            begin = np.flatnonzero(inside[n:] - inside[:-n] == n)
+            with np.errstate(over="ignore"):
+                raws.append((self.prefix[begin + n] - self.prefix[begin]) * self.inverse[begin])
+            rows.append((np.searchsorted(self.starts, begin, side="right") - 1).astype(np.int32))
+        return np.concatenate(raws), np.concatenate(rows)
 
     def words(self, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw hashes of the word n-grams starting at each of the first ``count`` tokens, and validity."""
@@ -798,7 +831,6 @@ def repetition_features(tokens: WordTokens, keys: np.ndarray, starts: np.ndarray
 
 
 _HEAD, _TAIL, _MIDDLE = np.uint8(1), np.uint8(2), np.uint8(4)
-EDGE_WORD_CHARS = 4  # words this long or longer carry a brand or campaign; shorter ones are function words
 
 
 @dataclass
@@ -841,7 +873,7 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
                      nonempty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cues of a campaign wrapped around an article: for a paragraph among the first or last
     ``EDGE_PARAGRAPHS`` of a document, whether its text recurs at the other end, and the
-    share of its distinct words (4+ characters) that recur at the other end but nowhere in
+    share of its distinct topic words that recur at the other end but nowhere in
     the middle (a brand in a top tagline and a bottom footer; a headline's words recur in
     the body). Vectorised over the batch with (document, text or word) ids."""
     n = len(keys)
@@ -856,7 +888,7 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
     seen = _Pairs.of(keys.view(np.uint64)[edge], doc[edge]).union(region[edge])
     same_text[edge] = (seen & other_end[edge]) > 0
 
-    chosen = np.flatnonzero((tokens.length >= EDGE_WORD_CHARS) & (region[tokens.row] > 0))  # (faster than a mask)
+    chosen = np.flatnonzero(region[tokens.row] > 0)  # (faster than a mask)
     row, raw = tokens.row[chosen], tokens.raw[chosen]
     seen = _Pairs.of(raw, doc[row]).union(region[row])
     good = ((seen & other_end[row]) > 0) & ((seen & _MIDDLE) == 0)
@@ -870,14 +902,13 @@ def _edge_repetition(tokens: WordTokens, keys: np.ndarray, doc: np.ndarray, star
 
 
 def shared_words(tokens: WordTokens, starts: np.ndarray) -> np.ndarray:
-    """The share of a paragraph's distinct words (4+ characters) that occur in another
-    paragraph of its document: an article's paragraphs share its topic's names and terms,
-    while a promotion dropped into it, or a menu, shares next to none, in any language
-    written with spaces. 0 for a paragraph without such words, or alone in its document."""
+    """The share of a paragraph's distinct topic words (:meth:`HashedBatch.word_tokens`)
+    that occur in another paragraph of its document: an article's paragraphs share its
+    topic's names and terms, while a promotion dropped into it, or a menu, shares next to
+    none, in any language. 0 for a paragraph without such words, or alone in its document."""
     n = len(tokens.nonempty)
     doc = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
-    chosen = np.flatnonzero(tokens.length >= EDGE_WORD_CHARS)
-    row, raw = tokens.row[chosen], tokens.raw[chosen]
+    row, raw = tokens.row, tokens.raw
     pairs = _Pairs.of(raw, row)
     first = pairs.order[pairs.first]  # each distinct word of a paragraph once
     row, raw = row[first], raw[first]

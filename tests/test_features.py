@@ -73,6 +73,21 @@ def test_an_articles_paragraphs_share_its_words_and_an_injected_line_does_not():
                                [3 / 6, 2 / 7, 0, 2 / 7, 0])  # the last is alone in its document
 
 
+def test_articles_written_without_spaces_between_words_share_their_character_words():
+    chinese = ["火星车在陨石坑附近发现水冰", "科学家说陨石坑的水冰可以支持基地", "立即购买便宜鞋子"]
+    korean = ["화성 탐사선이 분화구에서 얼음을 발견했다", "과학자들은 분화구 얼음이 기지를 지원할 수 있다고 말했다",
+              "지금 바로 구매하세요"]
+    thai = ["นักวิทยาศาสตร์พบน้ำแข็งบนดาวอังคาร", "น้ำแข็งบนดาวอังคารอาจช่วยมนุษย์", "ซื้อรองเท้าราคาถูก"]
+    texts = feature_texts([*chinese, *korean, *thai])
+    shared = repetition_features(HashedBatch(texts).word_tokens(), text_keys(texts), np.array([0, 3, 6, 9]))
+    words_shared = shared[:, REPETITION_NAMES.index("words_shared_in_document")]
+    # Chinese, two characters a word: 陨石 石坑 水冰 of 12 and of 15 bigrams.
+    # Korean, bigrams inside each spaced word: 분화 화구 얼음 했다 of 13 and of 16 (수 is one syllable).
+    np.testing.assert_allclose(words_shared[:6], [3 / 12, 3 / 15, 0, 4 / 13, 4 / 16, 0])
+    # Thai, four letters a word: "น้ำแข็งบนดาวอังคาร" (ice on Mars) is in both sentences.
+    assert words_shared[6] > 0.4 and words_shared[7] > 0.5 and words_shared[8] == 0
+
+
 def test_the_detectors_cues_are_the_dense_columns_of_their_names():
     texts = ["Deal of the day: $5 off, 20% more!", "The rover found ice.", "Rover crews study ice 🔥 www.x.com",
              "Elsewhere, 18+ only: ads@x.org"]
