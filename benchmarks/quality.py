@@ -375,7 +375,8 @@ def promotion(build: Path, frames, matrices, params) -> dict:
         "English": promo[promo_lang == "en"], "non-English": promo[promo_lang.notna() & (promo_lang != "en")],
         "obfuscated": promo[promo_lang.isna()],
     }
-    hard_is_english = hard["text"].map(hard_lang) == "en"
+    hard = hard.assign(lang=hard["text"].map(hard_lang))
+    hard_is_english = hard["lang"] == "en"
     # What the ranking allows: the cut that flags 1% of editorial 10+-word paragraphs (the
     # corpus issue's limit), as a user would reach it with --threshold.
     cut = float(np.quantile(editorial["score"], 0.99))
@@ -391,6 +392,7 @@ def promotion(build: Path, frames, matrices, params) -> dict:
         "editorial_10plus_flagged": float(editorial["flagged"].mean()),
         "promotion_recall_by_language": by_language_share(promo.assign(lang=promo_lang), "flagged"),
         "editorial_10plus_flagged_by_language": by_language_share(editorial, "flagged"),
+        "hard_negatives_flagged_by_language": by_language_share(hard, "flagged"),
         "promotion_recall_by_position": {str(k): float(v) for k, v in promo.groupby("position")["flagged"].mean().items()},
         "promotion_recall_by_words": {str(k): float(v) for k, v in promo.groupby(
             pd.cut(promo["words"], PROMOTION_WORD_BINS, labels=PROMOTION_WORD_LABELS), observed=True)["flagged"].mean().items()},
