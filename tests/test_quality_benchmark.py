@@ -65,3 +65,23 @@ def test_shares_by_language_leave_out_languages_with_few_rows():
 def test_promotion_only_refuses_what_it_cannot_do(arguments, message):
     result = subprocess.run([sys.executable, str(QUALITY), *arguments], capture_output=True, text=True)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_hard_negatives_are_scored_as_articles_of_their_held_out_topics():
+    records = [{"topic": "earnings", "lang": "en", "text": f"Shares fell as the chain BUY {k}"} for k in range(2)]
+    records += [{"topic": "earnings", "lang": "en", "text": "Analysts expect a weaker quarter."},
+                {"topic": "prices", "lang": "de", "text": "Die Preise stiegen im Mai."},
+                {"topic": "trained", "lang": "en", "text": "BUY a paragraph of a training topic."}]
+    seen = []
+
+    class Recording(MarkedPromotionModel):
+        def score_paragraphs(self, frame):
+            seen.append(frame.copy())
+            return super().score_paragraphs(frame)
+
+    held_out = {"Analysts expect a weaker quarter.", "Die Preise stiegen im Mai."}
+    figures = load_quality().hard_negative_articles(Recording(), records, held_out)
+    assert figures["flagged"] == pytest.approx(2 / 4)  # the whole "earnings" topic, not just its held-out line
+    assert figures["counts"] == {"paragraphs": 4, "topics": 2}
+    assert seen[0]["doc_id"].tolist() == ["earnings"] * 3 + ["prices"]
+    assert load_quality().hard_negative_articles(Recording(), records, set())["flagged"] is None
